@@ -1,0 +1,229 @@
+from django.contrib.auth import authenticate, login, logout
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.models import ApiToken, CareRelationship, Role, User
+from accounts.permissions import IsClinicAdmin, IsDoctorOrAdmin
+from accounts.serializers import (
+    CareRelationshipCreateSerializer,
+    CareRelationshipSerializer,
+    CredentialsSerializer,
+    InvitationAcceptSerializer,
+    InviteSerializer,
+    PersonSerializer,
+    RegisterSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+    UserCreateSerializer,
+    UserSerializer,
+    UserUpdateSerializer,
+)
+from accounts.throttles import LoginIPThrottle, LoginUsernameThrottle
+from audit.services import audit_record
+from config.errors import ApplicationError
+
+
+def _check_credentials(request, data: dict):
+    user = authenticate(request, username=data["username"], password=data["password"])
+    if user is None:
+        audit_record(actor=None, action="auth.login", object_type="user", allowed=False, detail={"username": data["username"][:150]})
+        raise ApplicationError("Wrong username or password.", code="invalid_credentials")
+    return user
+
+
+class CsrfView(APIView):
+    """Sets the CSRF cookie the web app sends back on session-authenticated writes."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=inline_serializer("CsrfToken", {"csrf_token": serializers.CharField()}))
+    def get(self, request):
+        return Response({"csrf_token": get_token(request)})
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginIPThrottle]
+
+    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer})
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.patient_register(**serializer.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class LoginView(APIView):
+    """Session login for the web app."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
+
+    @extend_schema(request=CredentialsSerializer, responses=UserSerializer)
+    def post(self, request):
+        # DRF skips CSRF for anonymous requests; a login form still needs it (login CSRF).
+        SessionAuthentication().enforce_csrf(request)
+        serializer = CredentialsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = _check_credentials(request, serializer.validated_data)
+        login(request, user)
+        audit_record(actor=user, action="auth.login", object_type="user", object_id=user.pk)
+        return Response(UserSerializer(user).data)
+
+
+class LogoutView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        if isinstance(request.auth, ApiToken):
+            request.auth.delete()
+        audit_record(actor=request.user, action="auth.logout", object_type="user", object_id=request.user.pk)
+        logout(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutEverywhereView(APIView):
+    """Ends every session and revokes every token of the current user."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        services.logout_everywhere(user=request.user)
+        logout(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenCreateView(APIView):
+    """Exchange credentials for an API token (integrations). The key is shown only once."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
+
+    @extend_schema(request=TokenRequestSerializer, responses={201: TokenSerializer})
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = _check_credentials(request, serializer.validated_data)
+        token, key = services.api_token_create(user=user, name=serializer.validated_data["name"])
+        body = {"key": key, "prefix": token.prefix, "expires_at": token.expires_at}
+        return Response(TokenSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class MeView(APIView):
+    @extend_schema(responses=UserSerializer)
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+
+class InvitationAcceptView(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginIPThrottle]
+
+    @extend_schema(request=InvitationAcceptSerializer, responses=UserSerializer)
+    def post(self, request):
+        serializer = InvitationAcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.invitation_accept(**serializer.validated_data)
+        return Response(UserSerializer(user).data)
+
+
+class InvitationCreateView(APIView):
+    """A clinic admin invites a patient, who receives an email to choose a password."""
+
+    permission_classes = [IsClinicAdmin]
+
+    @extend_schema(request=InviteSerializer, responses={201: UserSerializer})
+    def post(self, request):
+        serializer = InviteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.patient_invite(invited_by=request.user, **serializer.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class UserListCreateView(generics.ListAPIView):
+    permission_classes = [IsClinicAdmin]
+    serializer_class = UserSerializer
+    filterset_fields = ["role", "is_active"]
+
+    def get_queryset(self):
+        return selectors.user_list()
+
+    @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
+    def post(self, request):
+        serializer = UserCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_create(created_by=request.user, **serializer.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class UserDetailView(APIView):
+    permission_classes = [IsClinicAdmin]
+
+    @extend_schema(responses=UserSerializer)
+    def get(self, request, user_id: int):
+        user = get_object_or_404(selectors.user_list(), pk=user_id)
+        return Response(UserSerializer(user).data)
+
+    @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
+    def patch(self, request, user_id: int):
+        user = get_object_or_404(selectors.user_list(), pk=user_id)
+        serializer = UserUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_update(user=user, changed_by=request.user, **serializer.validated_data)
+        return Response(UserSerializer(user).data)
+
+
+class PatientListView(generics.ListAPIView):
+    """A doctor's patients (those under their active care); every patient for an admin."""
+
+    permission_classes = [IsDoctorOrAdmin]
+    serializer_class = PersonSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return User.objects.none()
+        return selectors.patients_visible_to(self.request.user).order_by("last_name", "first_name", "username")
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        ids = [row["id"] for row in response.data["results"]]
+        audit_record(actor=request.user, action="patient.list", object_type="patient", detail={"ids": ids})
+        return response
+
+
+class CareRelationshipListCreateView(generics.ListAPIView):
+    """Admins see and create every link; doctors see their patients, patients their doctors."""
+
+    serializer_class = CareRelationshipSerializer
+    filterset_fields = ["doctor", "patient"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return CareRelationship.objects.none()
+        return selectors.care_relationships_visible_to(self.request.user)
+
+    @extend_schema(request=CareRelationshipCreateSerializer, responses={201: CareRelationshipSerializer})
+    def post(self, request):
+        if request.user.role != Role.ADMIN:
+            raise ApplicationError("Only clinic admins link doctors and patients.", code="forbidden", status_code=403)
+        serializer = CareRelationshipCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        relationship = services.care_relationship_create(created_by=request.user, **serializer.validated_data)
+        return Response(CareRelationshipSerializer(relationship).data, status=status.HTTP_201_CREATED)
+
+
+class CareRelationshipEndView(APIView):
+    """Ends a care relationship. The record is kept so past access stays explainable."""
+
+    permission_classes = [IsClinicAdmin]
+
+    @extend_schema(request=None, responses=CareRelationshipSerializer)
+    def post(self, request, relationship_id: int):
+        relationship = get_object_or_404(selectors.care_relationships_visible_to(request.user), pk=relationship_id)
+        relationship = services.care_relationship_end(ended_by=request.user, relationship=relationship)
+        return Response(CareRelationshipSerializer(relationship).data)

@@ -1,0 +1,98 @@
+import hashlib
+
+from django.contrib.auth.models import AbstractUser, UserManager as BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+
+class Role(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    DOCTOR = "doctor", "Doctor"
+    ADMIN = "admin", "Admin"
+
+
+class UserManager(BaseUserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # `createsuperuser` makes a clinic admin, not a patient with superpowers.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    email = models.EmailField(unique=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
+    # Bumped by "log out everywhere": part of the session hash, so every session dies with it.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = UserManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == Role.PATIENT
+
+    @property
+    def is_doctor(self) -> bool:
+        return self.role == Role.DOCTOR
+
+    @property
+    def is_clinic_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        key_salt = "accounts.User.session_auth_hash"
+        return salted_hmac(
+            key_salt, f"{self.password}:{self.session_generation}", secret=secret, algorithm="sha256"
+        ).hexdigest()
+
+    def __str__(self) -> str:
+        return f"{self.get_full_name() or self.username} ({self.role})"
+
+
+class CareRelationship(models.Model):
+    """A doctor caring for a patient. Ending it keeps the row, so past care stays provable."""
+
+    doctor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="patient_links")
+    patient = models.ForeignKey(User, on_delete=models.PROTECT, related_name="doctor_links")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["doctor", "patient"],
+                condition=Q(ended_at__isnull=True),
+                name="one_active_care_relationship_per_pair",
+            ),
+        ]
+        ordering = ["-started_at"]
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+    def __str__(self) -> str:
+        return f"{self.doctor} cares for {self.patient}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for integrations. Only its SHA-256 is stored; the key is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… for {self.user}"

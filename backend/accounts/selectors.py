@@ -1,0 +1,38 @@
+from django.db.models import QuerySet
+
+from accounts.models import CareRelationship, Role, User
+
+
+def patients_visible_to(user: User) -> QuerySet[User]:
+    """The patients whose data `user` may see: themselves, those under their care, or all."""
+    patients = User.objects.filter(role=Role.PATIENT)
+    if user.role == Role.ADMIN:
+        return patients
+    if user.role == Role.DOCTOR:
+        return patients.filter(doctor_links__doctor=user, doctor_links__ended_at__isnull=True).distinct()
+    if user.role == Role.PATIENT:
+        return patients.filter(pk=user.pk)
+    return patients.none()
+
+
+def can_see_patient(*, user: User, patient_id: int) -> bool:
+    if user.role == Role.ADMIN:
+        return True
+    if user.role == Role.PATIENT:
+        return user.pk == patient_id
+    if user.role == Role.DOCTOR:
+        return CareRelationship.objects.filter(doctor=user, patient_id=patient_id, ended_at__isnull=True).exists()
+    return False
+
+
+def user_list() -> QuerySet[User]:
+    return User.objects.order_by("username")
+
+
+def care_relationships_visible_to(user: User) -> QuerySet[CareRelationship]:
+    relationships = CareRelationship.objects.select_related("doctor", "patient")
+    if user.role == Role.ADMIN:
+        return relationships
+    if user.role == Role.DOCTOR:
+        return relationships.filter(doctor=user)
+    return relationships.filter(patient=user)

@@ -1,0 +1,14 @@
+import django_filters
+
+from audit.models import AuditEvent
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    action = django_filters.CharFilter(field_name="action")
+    action_prefix = django_filters.CharFilter(field_name="action", lookup_expr="startswith")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["actor", "patient", "object_type", "object_id", "allowed"]

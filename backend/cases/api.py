@@ -1,0 +1,98 @@
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import filters, generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Role, User
+from accounts.selectors import can_see_patient
+from audit.access import audited_get
+from audit.services import audit_record
+from cases import history, selectors, services
+from cases.filters import CaseFilter
+from cases.models import Case
+from cases.permissions import require_clinical_writer
+from cases.serializers import CaseCreateSerializer, CaseSerializer, CaseUpdateSerializer, HistoryEntrySerializer
+from config.errors import ApplicationError
+
+
+class CaseListCreateView(generics.ListAPIView):
+    """A patient's own cases, a doctor's worklist (AI-flagged first), or every case for admins."""
+
+    serializer_class = CaseSerializer
+    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filterset_class = CaseFilter
+    ordering_fields = ["created_at", "submitted_at", "updated_at", "ai_flagged"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Case.objects.none()
+        return selectors.cases_visible_to(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        ids = [row["id"] for row in response.data["results"]]
+        audit_record(actor=request.user, action="case.list", object_type="case", detail={"ids": ids})
+        return response
+
+    @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer})
+    def post(self, request):
+        require_clinical_writer(request.user)
+        serializer = CaseCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        patient = serializer.validated_data.get("patient")
+        if request.user.role == Role.PATIENT:
+            patient = request.user
+        elif patient is None or not can_see_patient(user=request.user, patient_id=patient.pk):
+            raise ApplicationError(
+                "Choose a patient under your care.", code="invalid", details={"fields": {"patient": ["Not under your care."]}}
+            )
+        case = services.case_create(
+            created_by=request.user,
+            patient=patient,
+            title=serializer.validated_data["title"],
+            description=serializer.validated_data["description"],
+        )
+        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+
+
+class CaseDetailView(APIView):
+    @extend_schema(responses=CaseSerializer)
+    def get(self, request, case_id: int):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        return Response(CaseSerializer(case).data)
+
+    @extend_schema(request=CaseUpdateSerializer, responses=CaseSerializer)
+    def patch(self, request, case_id: int):
+        case = selectors.case_get(user=request.user, case_id=case_id, action="case.update", is_write=True)
+        require_clinical_writer(request.user)
+        serializer = CaseUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case = services.case_update(case=case, changed_by=request.user, **serializer.validated_data)
+        return Response(CaseSerializer(case).data)
+
+
+class CaseSubmitView(APIView):
+    @extend_schema(request=None, responses=CaseSerializer)
+    def post(self, request, case_id: int):
+        case = selectors.case_get(user=request.user, case_id=case_id, action="case.submit", is_write=True)
+        require_clinical_writer(request.user)
+        case = services.case_submit(case=case, submitted_by=request.user)
+        return Response(CaseSerializer(case).data)
+
+
+class PatientHistoryView(APIView):
+    """Everything that happened across a patient's cases, newest first."""
+
+    @extend_schema(responses=HistoryEntrySerializer(many=True))
+    def get(self, request, patient_id: int):
+        patient = audited_get(
+            user=request.user,
+            queryset=User.objects.filter(role=Role.PATIENT),
+            pk=patient_id,
+            object_type="patient",
+            action="patient.history",
+            patient_id_of=lambda patient: patient.pk,
+        )
+        entries = history.patient_history(patient=patient, viewer=request.user)
+        return Response(HistoryEntrySerializer(entries, many=True).data)

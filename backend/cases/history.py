@@ -1,0 +1,45 @@
+"""A patient's history: one timeline across all their cases."""
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from accounts.models import Role, User
+from cases.models import Case
+from imaging.models import Image
+from readings.models import Reading, ReadingStatus
+from reports.models import Report, ReportStatus
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    kind: str
+    case_id: int
+    object_type: str
+    object_id: int
+    summary: str
+
+
+def patient_history(*, patient: User, viewer: User) -> list[dict]:
+    """Newest first. Patients see signed reports only, like everywhere else."""
+    entries: list[HistoryEntry] = []
+    for case in Case.objects.filter(patient=patient):
+        entries.append(HistoryEntry(case.created_at, "case_opened", case.pk, "case", case.pk, case.title))
+        if case.submitted_at:
+            entries.append(HistoryEntry(case.submitted_at, "case_submitted", case.pk, "case", case.pk, case.title))
+    for image in Image.objects.filter(case__patient=patient):
+        summary = " ".join(filter(None, [image.kind.upper(), image.modality, image.body_part])) or image.kind
+        entries.append(HistoryEntry(image.created_at, "image_uploaded", image.case_id, "image", image.pk, summary))
+    for reading in Reading.objects.filter(case__patient=patient, status=ReadingStatus.SUCCEEDED):
+        summary = f"{reading.label} ({reading.model_name} {reading.model_version}, {reading.runs_on})"
+        entries.append(HistoryEntry(reading.completed_at, "ai_reading", reading.case_id, "reading", reading.pk, summary))
+    reports = Report.objects.filter(case__patient=patient)
+    if viewer.role == Role.PATIENT:
+        reports = reports.filter(status=ReportStatus.SIGNED)
+    for report in reports:
+        kind = "report_amended" if report.amends_id else "report_signed"
+        if report.status == ReportStatus.DRAFT:
+            kind = "report_drafted"
+        at = report.signed_at or report.created_at
+        entries.append(HistoryEntry(at, kind, report.case_id, "report", report.pk, report.impression[:200]))
+    entries.sort(key=lambda entry: (entry.at, entry.object_type, entry.object_id), reverse=True)
+    return [asdict(entry) for entry in entries]

@@ -1,0 +1,91 @@
+from django.db import transaction
+from django.utils import timezone
+from rest_framework import status
+
+from accounts.models import Role, User
+from audit.services import audit_record
+from cases.models import Case, CaseStatus
+from config.errors import ApplicationError
+
+# Each state and the states it may move to. Reported cases reopen only through amendments,
+# which do not change the state.
+TRANSITIONS: dict[str, set[str]] = {
+    CaseStatus.DRAFT: {CaseStatus.SUBMITTED},
+    CaseStatus.SUBMITTED: {CaseStatus.AI_READ, CaseStatus.IN_REVIEW},
+    CaseStatus.AI_READ: {CaseStatus.IN_REVIEW},
+    CaseStatus.IN_REVIEW: {CaseStatus.REPORTED},
+    CaseStatus.REPORTED: set(),
+}
+
+
+def case_transition(*, case: Case, to: str, actor: User | None) -> Case:
+    """Move `case` to state `to`, refusing moves the workflow does not allow (409)."""
+    if to not in TRANSITIONS[case.status]:
+        raise ApplicationError(
+            f"A {case.get_status_display().lower()} case cannot become {CaseStatus(to).label.lower()}.",
+            code="invalid_transition",
+            status_code=status.HTTP_409_CONFLICT,
+            details={"from": case.status, "to": to},
+        )
+    previous = case.status
+    case.status = to
+    now = timezone.now()
+    if to == CaseStatus.SUBMITTED:
+        case.submitted_at = now
+    if to == CaseStatus.REPORTED:
+        case.reported_at = now
+    case.save(update_fields=["status", "submitted_at", "reported_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="case.transition",
+        object_type="case",
+        object_id=case.pk,
+        patient_id=case.patient_id,
+        detail={"from": previous, "to": to},
+    )
+    return case
+
+
+@transaction.atomic
+def case_create(*, created_by: User, patient: User, title: str, description: str = "") -> Case:
+    if patient.role != Role.PATIENT:
+        raise ApplicationError("Cases belong to patients.", code="not_a_patient")
+    case = Case.objects.create(patient=patient, created_by=created_by, title=title, description=description)
+    audit_record(actor=created_by, action="case.create", object_type="case", object_id=case.pk, patient_id=patient.pk)
+    return case
+
+
+@transaction.atomic
+def case_update(*, case: Case, changed_by: User, title: str | None = None, description: str | None = None) -> Case:
+    if case.status != CaseStatus.DRAFT:
+        raise ApplicationError(
+            "Only draft cases can be edited.", code="case_not_editable", status_code=status.HTTP_409_CONFLICT
+        )
+    changes = {}
+    if title is not None:
+        case.title = changes["title"] = title
+    if description is not None:
+        case.description = changes["description"] = description
+    case.save()
+    audit_record(
+        actor=changed_by,
+        action="case.update",
+        object_type="case",
+        object_id=case.pk,
+        patient_id=case.patient_id,
+        detail={"fields": sorted(changes)},
+    )
+    return case
+
+
+@transaction.atomic
+def case_submit(*, case: Case, submitted_by: User) -> Case:
+    """Hand a draft case to the care team; it must hold at least one image."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if not case.images.exists():
+        raise ApplicationError("Add at least one image before submitting.", code="case_has_no_images")
+    case_transition(case=case, to=CaseStatus.SUBMITTED, actor=submitted_by)
+    # A reading attached while drafting already counts.
+    if case.readings.filter(status="succeeded").exists():
+        case_transition(case=case, to=CaseStatus.AI_READ, actor=submitted_by)
+    return case

@@ -1,0 +1,93 @@
+"""The application's one error type, and its translation to JSON.
+
+Every error answers with the same body:
+    {"error": {"code": "...", "message": "...", "details": {...}}}
+"""
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ApplicationError(Exception):
+    """A refusal the user can act on: a bad upload, a forbidden transition, a missing object."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        status_code: int = status.HTTP_400_BAD_REQUEST,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status_code = status_code
+        self.details = details or {}
+
+
+class NotFoundError(ApplicationError):
+    """An object that does not exist or that the user may not see: the two look the same."""
+
+    def __init__(self, what: str = "object") -> None:
+        super().__init__(f"{what} not found", code="not_found", status_code=status.HTTP_404_NOT_FOUND)
+
+
+def error_response(*, code: str, message: str, status_code: int, details: dict | None = None, headers=None) -> Response:
+    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    return Response(body, status=status_code, headers=headers)
+
+
+def _audit_forbidden(context: dict) -> None:
+    """A signed-in user was refused an action: that attempt belongs in the audit trail."""
+    from audit.services import audit_record  # the audit app depends on this module
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        kwargs = context.get("kwargs") or {}
+        audit_record(
+            actor=user,
+            action="request.forbidden",
+            object_type="endpoint",
+            object_id=next(iter(kwargs.values()), ""),
+            allowed=False,
+            detail={"view": type(context.get("view")).__name__},
+        )
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        if exc.status_code == status.HTTP_403_FORBIDDEN:
+            _audit_forbidden(context)
+        return error_response(code=exc.code, message=exc.message, status_code=exc.status_code, details=exc.details)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # an unexpected error: Django answers 500 and logs it
+    if isinstance(exc, exceptions.ValidationError):
+        return error_response(
+            code="invalid",
+            message="The request was not valid.",
+            status_code=response.status_code,
+            details={"fields": exc.detail} if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail},
+        )
+    if response.status_code == status.HTTP_403_FORBIDDEN:
+        _audit_forbidden(context)
+    code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+    detail = getattr(exc, "detail", str(exc))
+    headers = {k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After", "Allow")}
+    return error_response(
+        code=code if isinstance(code, str) else "error",
+        message=str(detail),
+        status_code=response.status_code,
+        headers=headers,
+    )

@@ -1,0 +1,21 @@
+from django.db.models import QuerySet
+
+from accounts.models import User
+from audit.access import audited_get
+from cases.models import Case
+from imaging.models import Image
+
+
+def images_of_case(case: Case) -> QuerySet[Image]:
+    return Image.objects.filter(case=case)
+
+
+def image_get(*, user: User, image_id: int, action: str = "image.read") -> Image:
+    return audited_get(
+        user=user,
+        queryset=Image.objects.select_related("case"),
+        pk=image_id,
+        object_type="image",
+        action=action,
+        patient_id_of=lambda image: image.case.patient_id,
+    )

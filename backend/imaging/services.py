@@ -1,0 +1,144 @@
+import hashlib
+import logging
+import unicodedata
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from rest_framework import status
+
+from accounts.models import User
+from audit.services import audit_record
+from cases.models import Case, CaseStatus
+from config.errors import ApplicationError
+from imaging.decoding import decode_upload, render_preview
+from imaging.models import Image
+
+logger = logging.getLogger(__name__)
+
+
+def image_upload(*, case: Case, uploaded_by: User, file: UploadedFile) -> Image:
+    """Validate, store and record one upload, or refuse it with nothing left behind.
+
+    Not atomic itself: a refusal must still reach the audit log after the write rolls back.
+    """
+    try:
+        return _image_store(case=case, uploaded_by=uploaded_by, file=file)
+    except ApplicationError as exc:
+        audit_record(
+            actor=uploaded_by,
+            action="image.upload",
+            object_type="image",
+            patient_id=case.patient_id,
+            detail={"case": case.pk, "refused": exc.code},
+        )
+        raise
+
+
+def _image_store(*, case: Case, uploaded_by: User, file: UploadedFile) -> Image:
+    if case.status != CaseStatus.DRAFT:
+        raise ApplicationError(
+            "Images can be added only while the case is a draft.", code="case_not_open", status_code=status.HTTP_409_CONFLICT
+        )
+    data = _read_limited(file)
+    sha256 = hashlib.sha256(data).hexdigest()
+    if Image.objects.filter(case=case, sha256=sha256).exists():
+        raise ApplicationError(
+            "This image is already attached to the case.", code="duplicate_image", status_code=status.HTTP_409_CONFLICT
+        )
+    decoded = decode_upload(data, max_pixels=settings.UPLOAD_MAX_PIXELS, min_side=settings.UPLOAD_MIN_SIDE)
+    preview = render_preview(decoded, max_side=settings.PREVIEW_MAX_SIDE)
+
+    created_paths: list[str] = []
+    try:
+        original_path = _store_once(f"originals/{sha256[:2]}/{sha256}", data, created_paths)
+        preview_path = _store_once(f"previews/{sha256[:2]}/{sha256}.png", preview, created_paths)
+        with transaction.atomic():
+            image = Image.objects.create(
+                case=case,
+                uploaded_by=uploaded_by,
+                kind=decoded.kind,
+                content_type=decoded.content_type,
+                original_filename=_clean_filename(file.name),
+                size_bytes=len(data),
+                sha256=sha256,
+                width=decoded.width,
+                height=decoded.height,
+                frames=decoded.frames,
+                modality=decoded.modality,
+                body_part=decoded.body_part,
+                study_date=decoded.study_date,
+                original=original_path,
+                preview=preview_path,
+            )
+            audit_record(
+                actor=uploaded_by,
+                action="image.upload",
+                object_type="image",
+                object_id=image.pk,
+                patient_id=case.patient_id,
+                detail={"case": case.pk, "kind": decoded.kind, "sha256": sha256},
+            )
+    except IntegrityError:
+        _remove_unreferenced(created_paths, sha256)
+        # Two identical uploads raced; the other one won.
+        raise ApplicationError(
+            "This image is already attached to the case.", code="duplicate_image", status_code=status.HTTP_409_CONFLICT
+        ) from None
+    except BaseException:
+        _remove_unreferenced(created_paths, sha256)
+        raise
+    return image
+
+
+def _read_limited(file: UploadedFile) -> bytes:
+    limit = settings.UPLOAD_MAX_BYTES
+    too_large = ApplicationError(
+        f"The file is larger than the {limit} byte limit.",
+        code="file_too_large",
+        status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        details={"max_bytes": limit},
+    )
+    if file.size is not None and file.size > limit:
+        raise too_large
+    chunks, total = [], 0
+    for chunk in file.chunks():
+        total += len(chunk)
+        if total > limit:  # the declared size can lie
+            raise too_large
+        chunks.append(chunk)
+    if total == 0:
+        raise ApplicationError("The file is empty.", code="empty_file")
+    return b"".join(chunks)
+
+
+def _store_once(path: str, content: bytes, created_paths: list[str]) -> str:
+    if default_storage.exists(path):
+        return path
+    saved = default_storage.save(path, ContentFile(content))
+    created_paths.append(saved)
+    if saved != path:
+        # Another upload of the same bytes wrote it first; ours is a duplicate copy.
+        default_storage.delete(saved)
+        created_paths.remove(saved)
+    return path
+
+
+def _remove_unreferenced(paths: list[str], sha256: str) -> None:
+    if Image.objects.filter(sha256=sha256).exists():
+        return  # another case holds the same bytes; keep the shared file
+    for path in paths:
+        try:
+            default_storage.delete(path)
+        except OSError:
+            logger.exception("could not remove %s after a failed upload", path)
+
+
+def _clean_filename(name: str | None) -> str:
+    """The client's file name, kept for display only: no directories, no control characters."""
+    base = PurePath((name or "").replace("\\", "/")).name
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
+    return base[:255]

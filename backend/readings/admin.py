@@ -1,0 +1,16 @@
+from django.contrib import admin
+
+from readings.models import Reading
+
+
+@admin.register(Reading)
+class ReadingAdmin(admin.ModelAdmin):
+    list_display = ["id", "case", "image", "model_name", "model_version", "runs_on", "status", "label", "score", "flagged"]
+    list_filter = ["runs_on", "status", "flagged", "model_name"]
+    readonly_fields = [f.name for f in Reading._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,47 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audit.services import audit_record
+from cases.permissions import require_clinical_writer
+from cases.selectors import case_get
+from imaging.selectors import images_of_case
+from readings import selectors, services
+from readings.models import RunsOn
+from readings.serializers import BrowserReadingSerializer, ReadingSerializer
+
+
+class CaseReadingsView(APIView):
+    @extend_schema(responses=ReadingSerializer(many=True))
+    def get(self, request, case_id: int):
+        case = case_get(user=request.user, case_id=case_id)
+        readings = selectors.readings_of_case(case)
+        audit_record(
+            actor=request.user,
+            action="reading.list",
+            object_type="reading",
+            patient_id=case.patient_id,
+            detail={"case": case.pk, "ids": [reading.pk for reading in readings]},
+        )
+        return Response(ReadingSerializer(readings, many=True).data)
+
+    @extend_schema(request=BrowserReadingSerializer, responses={201: ReadingSerializer})
+    def post(self, request, case_id: int):
+        """Attach a reading computed in the browser. Server readings are recorded by the worker."""
+        case = case_get(user=request.user, case_id=case_id, action="reading.create", is_write=True)
+        require_clinical_writer(request.user)
+        serializer = BrowserReadingSerializer(data=request.data)
+        serializer.fields["image"].queryset = images_of_case(case)
+        serializer.is_valid(raise_exception=True)
+        reading = services.reading_record(
+            case=case, recorded_by=request.user, runs_on=RunsOn.BROWSER, **serializer.validated_data
+        )
+        return Response(ReadingSerializer(reading).data, status=status.HTTP_201_CREATED)
+
+
+class ReadingDetailView(APIView):
+    @extend_schema(responses=ReadingSerializer)
+    def get(self, request, reading_id: int):
+        reading = selectors.reading_get(user=request.user, reading_id=reading_id)
+        return Response(ReadingSerializer(reading).data)

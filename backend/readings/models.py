@@ -1,0 +1,59 @@
+from django.conf import settings
+from django.db import models
+
+
+class RunsOn(models.TextChoices):
+    BROWSER = "browser", "Browser"
+    SERVER = "server", "Server"
+
+
+class ReadingStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class Reading(models.Model):
+    """One AI reading of one image: which model said what, where it ran and how fast."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="readings")
+    image = models.ForeignKey("imaging.Image", on_delete=models.PROTECT, related_name="readings")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    model_name = models.CharField(max_length=100)
+    model_version = models.CharField(max_length=50)
+    runs_on = models.CharField(max_length=8, choices=RunsOn.choices)
+    # e.g. "wasm", "webgl", "cpu", "gpu": the engine that ran the graph.
+    backend = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=16, choices=ReadingStatus.choices, default=ReadingStatus.PENDING)
+    # Label name -> probability, as the model's metadata names the labels.
+    probabilities = models.JSONField(default=dict, blank=True)
+    label = models.CharField(max_length=100, blank=True)
+    # Probability of the finding (the positive class) and the threshold the model ships with.
+    score = models.FloatField(null=True, blank=True)
+    threshold = models.FloatField(null=True, blank=True)
+    flagged = models.BooleanField(default=False)
+    # Where the model looked: rows of values in [0, 1], coarse enough to keep in the row.
+    heatmap = models.JSONField(null=True, blank=True)
+    latency_ms = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=0, score__lte=1),
+                name="reading_score_is_probability",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(threshold__isnull=True) | models.Q(threshold__gte=0, threshold__lte=1),
+                name="reading_threshold_is_probability",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reading {self.pk} of image {self.image_id} by {self.model_name}@{self.model_version} ({self.status})"

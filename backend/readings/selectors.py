@@ -1,0 +1,21 @@
+from django.db.models import QuerySet
+
+from accounts.models import User
+from audit.access import audited_get
+from cases.models import Case
+from readings.models import Reading
+
+
+def readings_of_case(case: Case) -> QuerySet[Reading]:
+    return Reading.objects.filter(case=case)
+
+
+def reading_get(*, user: User, reading_id: int) -> Reading:
+    return audited_get(
+        user=user,
+        queryset=Reading.objects.select_related("case"),
+        pk=reading_id,
+        object_type="reading",
+        action="reading.read",
+        patient_id_of=lambda reading: reading.case.patient_id,
+    )

@@ -1,0 +1,206 @@
+"""Recording AI readings.
+
+Browser readings arrive complete (`reading_record`). Server readings start pending and are
+completed or failed by the worker that runs the model (`reading_request`, `reading_complete`,
+`reading_fail`).
+"""
+import math
+
+from django.db import transaction
+from django.utils import timezone
+from rest_framework import status
+
+from accounts.models import User
+from audit.services import audit_record
+from cases.models import Case, CaseStatus
+from cases.services import case_transition
+from config.errors import ApplicationError
+from imaging.models import Image
+from readings.models import Reading, ReadingStatus, RunsOn
+
+HEATMAP_MAX_SIDE = 256
+
+
+def _validate_result(*, probabilities: dict, label: str, score: float, threshold: float, heatmap, latency_ms) -> None:
+    problems: dict[str, str] = {}
+    if not probabilities or not all(
+        isinstance(k, str) and isinstance(v, (int, float)) and 0 <= v <= 1 for k, v in probabilities.items()
+    ):
+        problems["probabilities"] = "Give each label's probability, each between 0 and 1."
+    elif label not in probabilities:
+        problems["label"] = "The label must be one of the labels in probabilities."
+    for name, value in (("score", score), ("threshold", threshold)):
+        if not isinstance(value, (int, float)) or not 0 <= value <= 1 or math.isnan(value):
+            problems[name] = "Must be a number between 0 and 1."
+    if latency_ms is not None and (not isinstance(latency_ms, (int, float)) or latency_ms < 0):
+        problems["latency_ms"] = "Must be zero or more."
+    if heatmap is not None and not _is_heatmap(heatmap):
+        problems["heatmap"] = f"Must be a rectangular grid of values in [0, 1], at most {HEATMAP_MAX_SIDE} per side."
+    if problems:
+        raise ApplicationError("The reading is not valid.", code="invalid_reading", details={"fields": problems})
+
+
+def _is_heatmap(grid) -> bool:
+    if not isinstance(grid, list) or not 0 < len(grid) <= HEATMAP_MAX_SIDE:
+        return False
+    width = len(grid[0]) if isinstance(grid[0], list) else 0
+    if not 0 < width <= HEATMAP_MAX_SIDE:
+        return False
+    return all(
+        isinstance(row, list)
+        and len(row) == width
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in row)
+        for row in grid
+    )
+
+
+def _check_image_in_case(*, case: Case, image: Image) -> None:
+    if image.case_id != case.pk:
+        raise ApplicationError("The image does not belong to this case.", code="image_not_in_case")
+
+
+def _after_success(*, reading: Reading, actor: User | None) -> None:
+    case = Case.objects.select_for_update().get(pk=reading.case_id)
+    latest = case.readings.filter(status=ReadingStatus.SUCCEEDED).order_by("-completed_at", "-id").first()
+    if latest is not None and case.ai_flagged != latest.flagged:
+        case.ai_flagged = latest.flagged
+        case.save(update_fields=["ai_flagged", "updated_at"])
+    if case.status == CaseStatus.SUBMITTED:
+        case_transition(case=case, to=CaseStatus.AI_READ, actor=actor)
+
+
+@transaction.atomic
+def reading_record(
+    *,
+    case: Case,
+    image: Image,
+    recorded_by: User | None,
+    model_name: str,
+    model_version: str,
+    runs_on: str,
+    probabilities: dict[str, float],
+    label: str,
+    score: float,
+    threshold: float,
+    backend: str = "",
+    heatmap: list[list[float]] | None = None,
+    latency_ms: float | None = None,
+) -> Reading:
+    """Record a finished reading (a browser reading attached to the case, or a server result)."""
+    _check_image_in_case(case=case, image=image)
+    _validate_result(
+        probabilities=probabilities, label=label, score=score, threshold=threshold, heatmap=heatmap, latency_ms=latency_ms
+    )
+    if runs_on not in RunsOn.values:
+        raise ApplicationError("runs_on must be browser or server.", code="invalid_reading")
+    now = timezone.now()
+    reading = Reading.objects.create(
+        case=case,
+        image=image,
+        requested_by=recorded_by,
+        model_name=model_name,
+        model_version=model_version,
+        runs_on=runs_on,
+        backend=backend,
+        status=ReadingStatus.SUCCEEDED,
+        probabilities=probabilities,
+        label=label,
+        score=score,
+        threshold=threshold,
+        flagged=score >= threshold,
+        heatmap=heatmap,
+        latency_ms=latency_ms,
+        completed_at=now,
+    )
+    audit_record(
+        actor=recorded_by,
+        action="reading.create",
+        object_type="reading",
+        object_id=reading.pk,
+        patient_id=case.patient_id,
+        detail={"case": case.pk, "image": image.pk, "runs_on": runs_on, "model": f"{model_name}@{model_version}"},
+    )
+    _after_success(reading=reading, actor=recorded_by)
+    return reading
+
+
+@transaction.atomic
+def reading_request(*, case: Case, image: Image, requested_by: User, model_name: str, model_version: str) -> Reading:
+    """Create a pending server reading; the caller enqueues the work after commit."""
+    _check_image_in_case(case=case, image=image)
+    reading = Reading.objects.create(
+        case=case,
+        image=image,
+        requested_by=requested_by,
+        model_name=model_name,
+        model_version=model_version,
+        runs_on=RunsOn.SERVER,
+    )
+    audit_record(
+        actor=requested_by,
+        action="reading.request",
+        object_type="reading",
+        object_id=reading.pk,
+        patient_id=case.patient_id,
+        detail={"case": case.pk, "image": image.pk},
+    )
+    return reading
+
+
+def _lock_open_reading(reading_id: int) -> Reading:
+    reading = Reading.objects.select_for_update().get(pk=reading_id)
+    if reading.status not in (ReadingStatus.PENDING, ReadingStatus.RUNNING):
+        raise ApplicationError(
+            "The reading is already finished.", code="reading_finished", status_code=status.HTTP_409_CONFLICT
+        )
+    return reading
+
+
+@transaction.atomic
+def reading_complete(
+    *,
+    reading_id: int,
+    probabilities: dict[str, float],
+    label: str,
+    score: float,
+    threshold: float,
+    backend: str = "",
+    heatmap: list[list[float]] | None = None,
+    latency_ms: float | None = None,
+) -> Reading:
+    reading = _lock_open_reading(reading_id)
+    _validate_result(
+        probabilities=probabilities, label=label, score=score, threshold=threshold, heatmap=heatmap, latency_ms=latency_ms
+    )
+    reading.status = ReadingStatus.SUCCEEDED
+    reading.probabilities, reading.label, reading.score, reading.threshold = probabilities, label, score, threshold
+    reading.flagged = score >= threshold
+    reading.backend, reading.heatmap, reading.latency_ms = backend, heatmap, latency_ms
+    reading.completed_at = timezone.now()
+    reading.save()
+    audit_record(
+        actor=None,
+        action="reading.complete",
+        object_type="reading",
+        object_id=reading.pk,
+        patient_id=reading.case.patient_id,
+    )
+    _after_success(reading=reading, actor=None)
+    return reading
+
+
+@transaction.atomic
+def reading_fail(*, reading_id: int, error: str) -> Reading:
+    reading = _lock_open_reading(reading_id)
+    reading.status = ReadingStatus.FAILED
+    reading.error = error[:2000]
+    reading.completed_at = timezone.now()
+    reading.save(update_fields=["status", "error", "completed_at"])
+    audit_record(
+        actor=None,
+        action="reading.fail",
+        object_type="reading",
+        object_id=reading.pk,
+        patient_id=reading.case.patient_id,
+    )
+    return reading

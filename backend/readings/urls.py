@@ -1,0 +1,8 @@
+from django.urls import path
+
+from readings import api
+
+urlpatterns = [
+    path("cases/<int:case_id>/readings/", api.CaseReadingsView.as_view(), name="case-readings"),
+    path("readings/<int:reading_id>/", api.ReadingDetailView.as_view(), name="reading-detail"),
+]
