@@ -12,6 +12,7 @@ from io import BytesIO
 import numpy as np
 import pydicom
 from PIL import Image, ImageOps
+from pydicom.dataelem import RawDataElement
 from pydicom.errors import InvalidDicomError
 from pydicom.pixels import apply_modality_lut, apply_voi_lut
 from rest_framework import status
@@ -21,6 +22,7 @@ from config.errors import ApplicationError
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
 DICOM_MAGIC_OFFSET = 128  # a 128-byte preamble, then "DICM"
+UNDEFINED_LENGTH = 0xFFFFFFFF
 
 CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "dicom": "application/dicom"}
 
@@ -72,9 +74,13 @@ def decode_upload(data: bytes, *, max_pixels: int, min_side: int) -> DecodedImag
     return decoded
 
 
-def _too_many_pixels(width: int, height: int, frames: int, max_pixels: int) -> ApplicationError:
+def _too_many_pixels(width: int | None, height: int | None, frames: int, max_pixels: int) -> ApplicationError:
+    if width is None or height is None:  # Pillow refused the header before telling us its size
+        message = f"The image has more pixels than the limit of {max_pixels}."
+    else:
+        message = f"The image has {width * height * frames} pixels; the limit is {max_pixels}."
     return ApplicationError(
-        f"The image has {width * height * frames} pixels; the limit is {max_pixels}.",
+        message,
         code="too_many_pixels",
         status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         details={"width": width, "height": height, "frames": frames, "max_pixels": max_pixels},
@@ -92,6 +98,7 @@ def _corrupt(kind: str, reason: str) -> ApplicationError:
 
 def _decode_raster(data: bytes, *, kind: str, max_pixels: int) -> DecodedImage:
     pil_format = "PNG" if kind == "png" else "JPEG"
+    width = height = None
     with warnings.catch_warnings():
         # Pillow's own bomb guard only warns below twice its limit; ours is the stricter one anyway.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -136,10 +143,7 @@ def _stretch_to_uint8(pixels: np.ndarray) -> np.ndarray:
 
 
 def _decode_dicom(data: bytes, *, max_pixels: int) -> DecodedImage:
-    try:
-        dataset = pydicom.dcmread(BytesIO(data))
-    except (InvalidDicomError, EOFError, ValueError, TypeError, KeyError, AttributeError, OSError) as exc:
-        raise _corrupt("dicom", str(exc)) from None
+    dataset = _read_dicom_strictly(data)
     if not any(tag in dataset for tag in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
         raise ApplicationError(
             "The DICOM file holds no image (it has no pixel data).",
@@ -153,6 +157,7 @@ def _decode_dicom(data: bytes, *, max_pixels: int) -> DecodedImage:
         raise _corrupt("dicom", f"bad image dimensions: {exc}") from None
     if width * height * frames > max_pixels:
         raise _too_many_pixels(width, height, frames, max_pixels)
+    _check_native_pixel_length(dataset, width=width, height=height, frames=frames)
     try:
         pixels = dataset.pixel_array
     except NotImplementedError as exc:
@@ -175,6 +180,50 @@ def _decode_dicom(data: bytes, *, max_pixels: int) -> DecodedImage:
         body_part=str(dataset.get("BodyPartExamined", "") or "")[:64],
         study_date=_dicom_date(dataset.get("StudyDate")),
     )
+
+
+def _read_dicom_strictly(data: bytes):
+    """pydicom reads damaged files leniently; refuse what it would silently half-read."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            dataset = pydicom.dcmread(BytesIO(data))
+            _check_element_lengths(dataset)
+            # Elements are parsed lazily; touching each one surfaces broken sequences now.
+            for _ in dataset.iterall():
+                pass
+        except (InvalidDicomError, EOFError, ValueError, TypeError, KeyError, AttributeError, OSError) as exc:
+            raise _corrupt("dicom", str(exc)) from None
+    # pydicom only warns when the file ends inside an element of undefined length.
+    for warning in caught:
+        if "end of file" in str(warning.message).lower():
+            raise _corrupt("dicom", str(warning.message))
+    if "TransferSyntaxUID" not in dataset.file_meta:
+        raise _corrupt("dicom", "the file meta information has no transfer syntax")
+    if not dataset.file_meta.TransferSyntaxUID.is_valid:
+        raise _corrupt("dicom", "the transfer syntax is not a valid UID")
+    return dataset
+
+
+def _check_element_lengths(dataset) -> None:
+    """A file cut inside an element leaves a value shorter than its declared length."""
+    for container in (dataset.file_meta, dataset):
+        for tag in list(container.keys()):
+            raw = container.get_item(tag)
+            if not isinstance(raw, RawDataElement) or raw.value is None or raw.length == UNDEFINED_LENGTH:
+                continue
+            if len(raw.value) < raw.length:
+                raise _corrupt("dicom", f"element {tag} holds {len(raw.value)} of its {raw.length} bytes")
+
+
+def _check_native_pixel_length(dataset, *, width: int, height: int, frames: int) -> None:
+    if dataset.file_meta.TransferSyntaxUID.is_compressed or "PixelData" not in dataset:
+        return  # a truncated compressed stream fails to decode instead
+    samples = int(dataset.get("SamplesPerPixel", 1) or 1)
+    bits = int(dataset.get("BitsAllocated", 8) or 8)
+    expected = (width * height * frames * samples * bits + 7) // 8
+    if len(dataset.PixelData) < expected:
+        raise _corrupt("dicom", f"pixel data holds {len(dataset.PixelData)} bytes, the image needs {expected}")
 
 
 def _dicom_display(dataset, pixels: np.ndarray, *, frames: int) -> Image.Image:

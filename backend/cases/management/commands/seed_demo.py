@@ -1,0 +1,117 @@
+"""Demo data from the real images in the shared data directory.
+
+Idempotent: users, links, cases, images and reports are found before they are created, so
+running it twice changes nothing. Refuses to run with DEBUG off unless --force is given.
+"""
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import CareRelationship, Role, User
+from accounts.services import care_relationship_create
+from cases.models import Case, CaseStatus
+from cases.services import case_create, case_submit
+from imaging.models import Image
+from imaging.services import image_upload
+from reports.models import AIAgreement
+from reports.services import report_create, report_sign
+
+DEFAULT_PASSWORD = "demo-Radiograph-2025"
+
+USERS = [
+    # username, role, first name, last name
+    ("demo-admin", Role.ADMIN, "Ada", "Admin"),
+    ("dr-grey", Role.DOCTOR, "Meredith", "Grey"),
+    ("ana", Role.PATIENT, "Ana", "Lima"),
+    ("ben", Role.PATIENT, "Ben", "Okafor"),
+]
+
+# patient, case title, image files relative to the data directory, submit?, signed report impression
+CASES = [
+    ("ana", "Cough and fever for a week", ["chest_xray_kermany/PNEUMONIA/person1_virus_11.jpeg"], True, None),
+    (
+        "ana",
+        "Follow-up chest X-ray",
+        ["chest_xray_kermany/NORMAL/IM-0001-0001.jpeg"],
+        True,
+        "No focal consolidation. Lungs are clear.",
+    ),
+    ("ben", "Chest radiograph from the clinic (DICOM)", ["dicom/RG1_J2KI.dcm"], True, None),
+    ("ben", "New upload", ["chest_xray_kermany/NORMAL/IM-0003-0001.jpeg"], False, None),
+]
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("MEDICAL_DATA_DIR", settings.REPO_ROOT.parent / "shared" / "data"))
+
+
+class Command(BaseCommand):
+    help = "Create a demo admin, doctor and two patients with cases made from real images."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--data-dir", type=Path, default=None, help="defaults to $MEDICAL_DATA_DIR or ../shared/data")
+        parser.add_argument("--password", default=DEFAULT_PASSWORD, help="password for every demo account")
+        parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
+
+    def handle(self, *args, data_dir: Path | None, password: str, force: bool, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("Refusing to create demo accounts with DEBUG off (use --force on a demo server).")
+        data_dir = (data_dir or default_data_dir()).resolve()
+        missing = [f for _, _, files, _, _ in CASES for f in files if not (data_dir / f).is_file()]
+        if missing:
+            raise CommandError(f"Demo images not found under {data_dir}: {', '.join(missing)} (set MEDICAL_DATA_DIR).")
+
+        with transaction.atomic():
+            users = {username: self._user(username, role, first, last, password) for username, role, first, last in USERS}
+            admin, doctor = users["demo-admin"], users["dr-grey"]
+            for patient in (users["ana"], users["ben"]):
+                if not CareRelationship.objects.filter(doctor=doctor, patient=patient, ended_at__isnull=True).exists():
+                    care_relationship_create(created_by=admin, doctor=doctor, patient=patient)
+        for username, title, files, submit, impression in CASES:
+            self._case(users[username], doctor, title, [data_dir / f for f in files], submit, impression)
+
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write("Sign in at /api/v1/auth/login/ (or /admin/ for the admin) with:")
+        for username, role, _, _ in USERS:
+            self.stdout.write(f"  {role:<8} {username:<11} password: {password}")
+
+    def _user(self, username: str, role: str, first: str, last: str, password: str) -> User:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "email": f"{username}@demo.invalid",
+                "role": role,
+                "first_name": first,
+                "last_name": last,
+                "is_staff": role == Role.ADMIN,
+                "is_superuser": role == Role.ADMIN,
+            },
+        )
+        if created:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        return user
+
+    def _case(self, patient: User, doctor: User, title: str, paths: list[Path], submit: bool, impression: str | None):
+        case = Case.objects.filter(patient=patient, title=title).first()
+        if case is None:
+            case = case_create(created_by=patient, patient=patient, title=title)
+        for path in paths:
+            if case.status == CaseStatus.DRAFT and not Image.objects.filter(case=case, original_filename=path.name).exists():
+                with path.open("rb") as handle:
+                    image_upload(case=case, uploaded_by=patient, file=File(handle, name=path.name))
+        if submit and case.status == CaseStatus.DRAFT:
+            case = case_submit(case=case, submitted_by=patient)
+        if impression and case.status in (CaseStatus.SUBMITTED, CaseStatus.AI_READ):
+            report = report_create(
+                case=case,
+                author=doctor,
+                findings="PA chest radiograph. Heart size normal. No pleural effusion.",
+                impression=impression,
+                ai_agreement=AIAgreement.NO_READING,
+            )
+            report_sign(report=report, signer=doctor)

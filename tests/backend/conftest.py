@@ -1,0 +1,77 @@
+"""Shared fixtures for the backend tests.
+
+People: alice is a patient, bob is her doctor, charlie is another patient, dan is charlie's
+doctor (an outsider to alice), and admin runs the clinic.
+"""
+import os
+from pathlib import Path
+
+import pytest
+from clinic_factories import make_user
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.models import CareRelationship, Role, User
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# The same variable and default as the training tests use, so both suites read the same data.
+MEDICAL_DATA_DIR = Path(os.environ.get("MEDICAL_DATA_DIR", REPO_ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def medical_data_dir() -> Path:
+    """The real medical images. Missing data skips the test, except in CI, where it fails."""
+    if not MEDICAL_DATA_DIR.is_dir():
+        reason = f"real medical data not found at {MEDICAL_DATA_DIR} (set MEDICAL_DATA_DIR)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return MEDICAL_DATA_DIR
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STATIC_ROOT.mkdir()
+    # Fast hashing: these tests are about behaviour, not about the hash's cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.LOGIN_THROTTLE_RATE = "1000/min"
+    settings.PATIENT_SELF_REGISTRATION = True
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def admin(db) -> User:
+    return make_user("admin", Role.ADMIN)
+
+
+@pytest.fixture
+def alice(db) -> User:
+    return make_user("alice", Role.PATIENT)
+
+
+@pytest.fixture
+def charlie(db) -> User:
+    return make_user("charlie", Role.PATIENT)
+
+
+@pytest.fixture
+def bob(db, alice, admin) -> User:
+    doctor = make_user("bob", Role.DOCTOR)
+    CareRelationship.objects.create(doctor=doctor, patient=alice, created_by=admin)
+    return doctor
+
+
+@pytest.fixture
+def dan(db, charlie, admin) -> User:
+    doctor = make_user("dan", Role.DOCTOR)
+    CareRelationship.objects.create(doctor=doctor, patient=charlie, created_by=admin)
+    return doctor
+
+
+@pytest.fixture
+def anon_client() -> APIClient:
+    return APIClient()
