@@ -1,0 +1,252 @@
+"""Every endpoint under /api/v1/, for every role, on alice's data: who gets what.
+
+The matrix is the API's access policy in one table. An endpoint that the URL resolver knows
+but the matrix does not fails `test_every_endpoint_is_in_the_matrix`, so a new endpoint
+cannot ship without someone deciding who may call it.
+"""
+from dataclasses import dataclass
+
+import pytest
+from clinic_factories import client_for, make_case, png_bytes, record_reading, upload_file
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.models import CareRelationship
+from reports.models import AIAgreement
+from reports.services import report_create, report_sign
+
+# anonymous; alice (the owner); charlie (another patient); bob (alice's doctor);
+# dan (a doctor, not alice's); admin.
+ROLES = ["anonymous", "alice", "charlie", "bob", "dan", "admin"]
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status: int, **overrides: int) -> dict[str, int]:
+    return {"anonymous": 401, **dict.fromkeys(ROLES[1:], status), **overrides}
+
+
+def admin_only(status: int) -> dict[str, int]:
+    return signed_in(403, admin=status)
+
+
+def alice_data(*, owner: int, doctor: int, admin: int) -> dict[str, int]:
+    """Objects of alice's: outsiders get 404, as if the object did not exist."""
+    return {"anonymous": 401, "alice": owner, "charlie": 404, "bob": doctor, "dan": 404, "admin": admin}
+
+
+READ = alice_data(owner=200, doctor=200, admin=200)
+
+
+@dataclass
+class World:
+    users: dict
+    draft_case: object
+    draft_image: object
+    submitted_case: object
+    review_reading: object
+    draft_report: object
+    reported_case: object
+    signed_report: object
+    care: object
+
+
+@pytest.fixture
+def world(alice, bob, charlie, dan, admin) -> World:
+    draft_case = make_case(patient=alice, title="draft", images=1)
+    submitted_case = make_case(patient=alice, title="submitted", images=1, submit=True)
+    review_case = make_case(patient=alice, title="in review", images=1, submit=True)
+    review_reading = record_reading(case=review_case, image=review_case.images.get(), user=alice)
+    draft_report = report_create(
+        case=review_case, author=bob, findings="f", impression="i", ai_agreement=AIAgreement.AGREES, reading=review_reading
+    )
+    reported_case = make_case(patient=alice, title="reported", images=1, submit=True)
+    signed_report = report_create(
+        case=reported_case, author=bob, findings="f", impression="i", ai_agreement=AIAgreement.NO_READING
+    )
+    report_sign(report=signed_report, signer=bob)
+    return World(
+        users={"anonymous": None, "alice": alice, "charlie": charlie, "bob": bob, "dan": dan, "admin": admin},
+        draft_case=draft_case,
+        draft_image=draft_case.images.get(),
+        submitted_case=submitted_case,
+        review_reading=review_reading,
+        draft_report=draft_report,
+        reported_case=reported_case,
+        signed_report=signed_report,
+        care=CareRelationship.objects.get(doctor=bob, patient=alice),
+    )
+
+
+REPORT_BODY = {"findings": "Clear lungs.", "impression": "Normal.", "ai_agreement": "no_reading"}
+
+# (method, route) -> (url kwargs from the world, request body from the world, expected status per role)
+MATRIX = {
+    ("GET", "health/"): (None, None, everyone(200)),
+    ("GET", "schema/"): (None, None, everyone(200)),
+    ("GET", "docs/"): (None, None, everyone(200)),
+    ("GET", "auth/csrf/"): (None, None, everyone(200)),
+    # Public forms, called with an invalid body: reachable by all, and nothing is created.
+    ("POST", "auth/register/"): (None, lambda w: {}, everyone(400)),
+    ("POST", "auth/login/"): (None, lambda w: {}, everyone(400)),
+    ("POST", "auth/token/"): (None, lambda w: {}, everyone(400)),
+    ("POST", "auth/invitations/accept/"): (None, lambda w: {}, everyone(400)),
+    ("POST", "auth/logout/"): (None, None, signed_in(204)),
+    ("POST", "auth/logout-everywhere/"): (None, None, signed_in(204)),
+    ("GET", "auth/me/"): (None, None, signed_in(200)),
+    ("POST", "invitations/"): (None, lambda w: {"username": "newpatient", "email": "new@example.org"}, admin_only(201)),
+    ("GET", "users/"): (None, None, admin_only(200)),
+    (
+        "POST",
+        "users/",
+    ): (
+        None,
+        lambda w: {"username": "drnew", "email": "drnew@example.org", "password": "Another-long-passphrase-7", "role": "doctor"},
+        admin_only(201),
+    ),
+    ("GET", "users/<int:user_id>/"): (lambda w: {"user_id": w.users["alice"].pk}, None, admin_only(200)),
+    ("PATCH", "users/<int:user_id>/"): (
+        lambda w: {"user_id": w.users["alice"].pk},
+        lambda w: {"first_name": "Alicia"},
+        admin_only(200),
+    ),
+    ("GET", "patients/"): (None, None, signed_in(200, alice=403, charlie=403)),
+    ("GET", "patients/<int:patient_id>/history/"): (lambda w: {"patient_id": w.users["alice"].pk}, None, READ),
+    ("GET", "care-relationships/"): (None, None, signed_in(200)),
+    ("POST", "care-relationships/"): (
+        None,
+        lambda w: {"doctor": w.users["dan"].pk, "patient": w.users["alice"].pk},
+        admin_only(201),
+    ),
+    ("POST", "care-relationships/<int:relationship_id>/end/"): (
+        lambda w: {"relationship_id": w.care.pk},
+        None,
+        admin_only(200),
+    ),
+    ("GET", "cases/"): (None, None, signed_in(200)),
+    # Patients open their own cases; doctors only for patients in their care; admins only read.
+    ("POST", "cases/"): (
+        None,
+        lambda w: {"title": "New pain", "patient": w.users["alice"].pk},
+        signed_in(201, dan=400, admin=403),
+    ),
+    ("GET", "cases/<int:case_id>/"): (lambda w: {"case_id": w.draft_case.pk}, None, READ),
+    ("PATCH", "cases/<int:case_id>/"): (
+        lambda w: {"case_id": w.draft_case.pk},
+        lambda w: {"title": "Renamed"},
+        alice_data(owner=200, doctor=200, admin=403),
+    ),
+    ("POST", "cases/<int:case_id>/submit/"): (
+        lambda w: {"case_id": w.draft_case.pk},
+        None,
+        alice_data(owner=200, doctor=200, admin=403),
+    ),
+    ("GET", "cases/<int:case_id>/images/"): (lambda w: {"case_id": w.draft_case.pk}, None, READ),
+    ("POST", "cases/<int:case_id>/images/"): (
+        lambda w: {"case_id": w.draft_case.pk},
+        lambda w: {"file": upload_file("new.png", png_bytes(color=222))},
+        alice_data(owner=201, doctor=201, admin=403),
+    ),
+    ("GET", "images/<int:image_id>/"): (lambda w: {"image_id": w.draft_image.pk}, None, READ),
+    ("GET", "images/<int:image_id>/file/"): (lambda w: {"image_id": w.draft_image.pk}, None, READ),
+    ("GET", "images/<int:image_id>/preview/"): (lambda w: {"image_id": w.draft_image.pk}, None, READ),
+    ("GET", "cases/<int:case_id>/readings/"): (lambda w: {"case_id": w.draft_case.pk}, None, READ),
+    ("POST", "cases/<int:case_id>/readings/"): (
+        lambda w: {"case_id": w.draft_case.pk},
+        lambda w: {
+            "image": w.draft_image.pk,
+            "model_name": "pneumonia-cnn",
+            "model_version": "1.0.0",
+            "probabilities": {"normal": 0.2, "pneumonia": 0.8},
+            "label": "pneumonia",
+            "score": 0.8,
+            "threshold": 0.5,
+        },
+        alice_data(owner=201, doctor=201, admin=403),
+    ),
+    ("GET", "readings/<int:reading_id>/"): (lambda w: {"reading_id": w.review_reading.pk}, None, READ),
+    ("GET", "cases/<int:case_id>/reports/"): (lambda w: {"case_id": w.reported_case.pk}, None, READ),
+    ("POST", "cases/<int:case_id>/reports/"): (
+        lambda w: {"case_id": w.submitted_case.pk},
+        lambda w: REPORT_BODY,
+        alice_data(owner=403, doctor=201, admin=403),
+    ),
+    ("GET", "reports/<int:report_id>/"): (lambda w: {"report_id": w.signed_report.pk}, None, READ),
+    # Patients do not see draft reports at all.
+    ("PATCH", "reports/<int:report_id>/"): (
+        lambda w: {"report_id": w.draft_report.pk},
+        lambda w: {"impression": "Likely pneumonia."},
+        alice_data(owner=404, doctor=200, admin=403),
+    ),
+    ("POST", "reports/<int:report_id>/sign/"): (
+        lambda w: {"report_id": w.draft_report.pk},
+        None,
+        alice_data(owner=404, doctor=200, admin=403),
+    ),
+    ("POST", "reports/<int:report_id>/amend/"): (
+        lambda w: {"report_id": w.signed_report.pk},
+        lambda w: {**REPORT_BODY, "reason": "Missed a nodule."},
+        alice_data(owner=403, doctor=201, admin=403),
+    ),
+    ("GET", "audit-events/"): (None, None, admin_only(200)),
+    ("GET", "audit-events/export/"): (None, None, admin_only(200)),
+}
+
+API_PREFIX = "api/v1/"
+IGNORED_METHODS = {"options", "head", "trace"}
+
+
+def api_endpoints() -> set[tuple[str, str]]:
+    """(METHOD, route) for every method of every view the resolver serves under /api/v1/."""
+    found = set()
+
+    def walk(patterns, prefix: str) -> None:
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            elif isinstance(pattern, URLPattern) and route.startswith(API_PREFIX):
+                view_class = getattr(pattern.callback, "cls", None) or pattern.callback.view_class
+                for method in view_class.http_method_names:
+                    if method not in IGNORED_METHODS and hasattr(view_class, method):
+                        found.add((method.upper(), route.removeprefix(API_PREFIX)))
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+def test_every_endpoint_is_in_the_matrix():
+    endpoints = api_endpoints()
+    missing = sorted(endpoints - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - endpoints)
+    assert not missing, f"endpoints with no row in the authorization matrix: {missing}"
+    assert not stale, f"matrix rows for endpoints that no longer exist: {stale}"
+
+
+def test_the_matrix_covers_every_role():
+    for key, (_, _, expected) in MATRIX.items():
+        assert set(expected) == set(ROLES), key
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(MATRIX), ids=lambda e: f"{e[0]} {e[1]}")
+def test_authorization_matrix(world, endpoint, role):
+    method, route = endpoint
+    kwargs_of, body_of, expected = MATRIX[endpoint]
+    path = route
+    for name, value in (kwargs_of(world) if kwargs_of else {}).items():
+        path = path.replace(f"<int:{name}>", str(value))
+    assert "<" not in path, f"unfilled parameter in {path}"
+    client = client_for(world.users[role])
+    body = body_of(world) if body_of else None
+    is_multipart = body is not None and "file" in body
+    response = getattr(client, method.lower())(
+        f"/{API_PREFIX}{path}", body, format="multipart" if is_multipart else "json"
+    )
+    assert response.status_code == expected[role], (
+        f"{method} /{API_PREFIX}{path} as {role}: expected {expected[role]}, got {response.status_code}: "
+        f"{getattr(response, 'content', b'')[:300]!r}"
+    )
+    if response.status_code >= 400 and response.get("Content-Type", "").startswith("application/json"):
+        assert set(response.json()) == {"error"}
