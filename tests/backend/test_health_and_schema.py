@@ -1,0 +1,36 @@
+"""GET /api/v1/health/, /schema/ and /docs/."""
+import pytest
+from django.db import connection
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_reports_the_database(anon_client):
+    response = anon_client.get("/api/v1/health/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": {"status": "ok", "vendor": connection.vendor}}}
+
+
+def test_health_is_reachable_over_plain_http_when_https_is_enforced(anon_client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert anon_client.get("/api/v1/health/").status_code == 200
+    assert anon_client.get("/api/v1/cases/").status_code == 301
+
+
+def test_openapi_schema_describes_the_api(anon_client):
+    response = anon_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/cases/{case_id}/images/" in schema["paths"]
+    assert "apiToken" in schema["components"]["securitySchemes"]
+
+
+def test_browsable_docs_are_served(anon_client):
+    response = anon_client.get("/api/v1/docs/")
+    assert response.status_code == 200
+    assert b"swagger" in response.content.lower()
+
+
+def test_unknown_api_path_is_404(anon_client):
+    assert anon_client.get("/api/v1/nothing-here/").status_code == 404
