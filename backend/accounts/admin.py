@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.models import ApiToken, CareRelationship, User
+from audit.admin import AuditedModelAdmin
 
 
 @admin.register(User)
@@ -13,7 +14,8 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(CareRelationship)
-class CareRelationshipAdmin(admin.ModelAdmin):
+class CareRelationshipAdmin(AuditedModelAdmin):
+    audit_object_type = "care_relationship"
     list_display = ["doctor", "patient", "started_at", "ended_at", "created_by"]
     list_filter = ["ended_at"]
     raw_id_fields = ["doctor", "patient", "created_by"]
@@ -27,6 +29,9 @@ class CareRelationshipAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         # End a relationship instead; deleting it would hide why a doctor once had access.
         return False
+
+    def audit_patient_id(self, relationship) -> int:
+        return relationship.patient_id
 
 
 @admin.register(ApiToken)

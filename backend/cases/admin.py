@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from audit.admin import AuditedModelAdmin
 from cases.models import Case
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(AuditedModelAdmin):
+    audit_object_type = "case"
     list_display = ["id", "title", "patient", "status", "ai_flagged", "created_at", "submitted_at", "reported_at"]
     list_filter = ["status", "ai_flagged"]
     search_fields = ["title", "patient__username", "patient__last_name"]
@@ -14,3 +16,6 @@ class CaseAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def audit_patient_id(self, case) -> int:
+        return case.patient_id

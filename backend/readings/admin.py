@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from audit.admin import AuditedModelAdmin
 from readings.models import Reading
 
 
 @admin.register(Reading)
-class ReadingAdmin(admin.ModelAdmin):
+class ReadingAdmin(AuditedModelAdmin):
+    audit_object_type = "reading"
     list_display = ["id", "case", "image", "model_name", "model_version", "runs_on", "status", "label", "score", "flagged"]
     list_filter = ["runs_on", "status", "flagged", "model_name"]
     readonly_fields = [f.name for f in Reading._meta.fields]
@@ -14,3 +16,6 @@ class ReadingAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def audit_patient_id(self, reading) -> int:
+        return reading.case.patient_id

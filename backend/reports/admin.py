@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from audit.admin import AuditedModelAdmin
 from reports.models import Report
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(AuditedModelAdmin):
+    audit_object_type = "report"
     list_display = ["id", "case", "author", "status", "ai_agreement", "amends", "signed_at"]
     list_filter = ["status", "ai_agreement"]
     readonly_fields = [f.name for f in Report._meta.fields]
@@ -17,3 +19,6 @@ class ReportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def audit_patient_id(self, report) -> int:
+        return report.case.patient_id

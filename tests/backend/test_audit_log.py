@@ -132,3 +132,16 @@ def test_bad_export_filter_is_a_json_400(admin):
     response = client_for(admin).get("/api/v1/audit-events/export/?created_after=yesterday")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
+
+
+def test_admin_site_pages_over_patient_data_are_audited(admin, alice):
+    case = make_case(patient=alice)
+    client = client_for(admin)
+    assert client.get("/admin/cases/case/").status_code == 200
+    assert client.get(f"/admin/cases/case/{case.pk}/change/").status_code == 200
+    response = client.post(f"/admin/cases/case/{case.pk}/change/", {"title": "Renamed in admin", "description": "", "patient": alice.pk, "created_by": alice.pk})
+    assert response.status_code == 302
+    events = AuditEvent.objects.filter(actor=admin, object_type="case")
+    assert {event.action for event in events} == {"case.admin_list", "case.admin_read", "case.admin_update"}
+    update = events.get(action="case.admin_update")
+    assert (update.patient_id, update.detail) == (alice.pk, {"fields": ["title"]})
