@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -33,7 +33,13 @@ from config.errors import ApplicationError
 def _check_credentials(request, data: dict):
     user = authenticate(request, username=data["username"], password=data["password"])
     if user is None:
-        audit_record(actor=None, action="auth.login", object_type="user", allowed=False, detail={"username": data["username"][:150]})
+        audit_record(
+            actor=None,
+            action="auth.login",
+            object_type="user",
+            allowed=False,
+            detail={"username": data["username"][:150]},
+        )
         raise ApplicationError("Wrong username or password.", code="invalid_credentials")
     return user
 

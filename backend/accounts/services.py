@@ -31,7 +31,9 @@ def _ensure_unique(*, username: str, email: str) -> None:
     if User.objects.filter(username__iexact=username).exists():
         raise ApplicationError("That username is taken.", code="username_taken", status_code=status.HTTP_409_CONFLICT)
     if User.objects.filter(email__iexact=email).exists():
-        raise ApplicationError("That email is already registered.", code="email_taken", status_code=status.HTTP_409_CONFLICT)
+        raise ApplicationError(
+            "That email is already registered.", code="email_taken", status_code=status.HTTP_409_CONFLICT
+        )
 
 
 def _new_user(*, username: str, email: str, role: str, first_name: str, last_name: str) -> User:

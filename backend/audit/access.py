@@ -1,4 +1,5 @@
 """Fetching one piece of patient data on behalf of a user, with the decision audited."""
+
 from collections.abc import Callable
 from typing import TypeVar
 

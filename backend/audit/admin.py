@@ -15,7 +15,9 @@ class AuditedModelAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         if request.method == "GET" and response.status_code == 200:
-            audit_record(actor=request.user, action=f"{self.audit_object_type}.admin_list", object_type=self.audit_object_type)
+            audit_record(
+                actor=request.user, action=f"{self.audit_object_type}.admin_list", object_type=self.audit_object_type
+            )
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -45,7 +47,17 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor_username", "actor_role", "action", "object_type", "object_id", "patient_id", "allowed", "ip_address"]
+    list_display = [
+        "created_at",
+        "actor_username",
+        "actor_role",
+        "action",
+        "object_type",
+        "object_id",
+        "patient_id",
+        "allowed",
+        "ip_address",
+    ]
     list_filter = ["allowed", "action", "object_type", "actor_role"]
     search_fields = ["actor_username", "object_id", "action"]
     date_hierarchy = "created_at"

@@ -14,8 +14,21 @@ from audit.selectors import audit_event_list
 from audit.services import audit_record
 
 CSV_FIELDS = [
-    "id", "created_at", "actor_id", "actor_username", "actor_role", "action", "object_type", "object_id",
-    "patient_id", "allowed", "ip_address", "user_agent", "method", "path", "detail",
+    "id",
+    "created_at",
+    "actor_id",
+    "actor_username",
+    "actor_role",
+    "action",
+    "object_type",
+    "object_id",
+    "patient_id",
+    "allowed",
+    "ip_address",
+    "user_agent",
+    "method",
+    "path",
+    "detail",
 ]
 
 
@@ -23,8 +36,21 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
-            "id", "created_at", "actor", "actor_username", "actor_role", "action", "object_type", "object_id",
-            "patient", "allowed", "ip_address", "user_agent", "method", "path", "detail",
+            "id",
+            "created_at",
+            "actor",
+            "actor_username",
+            "actor_role",
+            "action",
+            "object_type",
+            "object_id",
+            "patient",
+            "allowed",
+            "ip_address",
+            "user_agent",
+            "method",
+            "path",
+            "detail",
         ]
         read_only_fields = fields
 

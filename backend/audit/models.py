@@ -68,4 +68,5 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         verdict = "allowed" if self.allowed else "denied"
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.action} {self.object_type}:{self.object_id} {verdict}"
+        target = f"{self.object_type}:{self.object_id}"
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.action} {target} {verdict}"

@@ -1,4 +1,5 @@
 """Where the current request came from, for audit entries written deep inside services."""
+
 from contextvars import ContextVar
 from dataclasses import dataclass
 

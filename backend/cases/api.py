@@ -45,7 +45,9 @@ class CaseListCreateView(generics.ListAPIView):
             patient = request.user
         elif patient is None or not can_see_patient(user=request.user, patient_id=patient.pk):
             raise ApplicationError(
-                "Choose a patient under your care.", code="invalid", details={"fields": {"patient": ["Not under your care."]}}
+                "Choose a patient under your care.",
+                code="invalid",
+                details={"fields": {"patient": ["Not under your care."]}},
             )
         case = services.case_create(
             created_by=request.user,

@@ -1,4 +1,5 @@
 """A patient's history: one timeline across all their cases."""
+
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -31,7 +32,9 @@ def patient_history(*, patient: User, viewer: User) -> list[dict]:
         entries.append(HistoryEntry(image.created_at, "image_uploaded", image.case_id, "image", image.pk, summary))
     for reading in Reading.objects.filter(case__patient=patient, status=ReadingStatus.SUCCEEDED):
         summary = f"{reading.label} ({reading.model_name} {reading.model_version}, {reading.runs_on})"
-        entries.append(HistoryEntry(reading.completed_at, "ai_reading", reading.case_id, "reading", reading.pk, summary))
+        entries.append(
+            HistoryEntry(reading.completed_at, "ai_reading", reading.case_id, "reading", reading.pk, summary)
+        )
     reports = Report.objects.filter(case__patient=patient)
     if viewer.role == Role.PATIENT:
         reports = reports.filter(status=ReportStatus.SIGNED)

@@ -11,8 +11,16 @@ class CaseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Case
         fields = [
-            "id", "patient", "title", "description", "status", "ai_flagged", "created_at", "updated_at",
-            "submitted_at", "reported_at",
+            "id",
+            "patient",
+            "title",
+            "description",
+            "status",
+            "ai_flagged",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "reported_at",
         ]
         read_only_fields = fields
 

@@ -3,6 +3,7 @@
 With CELERY_BROKER_URL unset, tasks run eagerly in the calling process so the embedded
 default needs no broker.
 """
+
 import os
 
 from celery import Celery

@@ -3,6 +3,7 @@
 Every reader fails with ImproperlyConfigured on a malformed value so that a bad deployment
 stops at start-up instead of misbehaving later.
 """
+
 import os
 from pathlib import Path
 

@@ -3,6 +3,7 @@
 Every error answers with the same body:
     {"error": {"code": "...", "message": "...", "details": {...}}}
 """
+
 from typing import Any
 
 from django.core.exceptions import PermissionDenied

@@ -4,6 +4,7 @@ With nothing set it runs on one machine: SQLite and uploaded files under DJANGO_
 (default <repo>/var), tasks without a broker, DEBUG on. Production sets DJANGO_DEBUG=false,
 DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE), DJANGO_ALLOWED_HOSTS and DATABASE_URL.
 """
+
 from pathlib import Path
 
 import dj_database_url

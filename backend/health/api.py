@@ -28,9 +28,7 @@ class HealthView(APIView):
     authentication_classes = []
 
     @extend_schema(
-        responses=inline_serializer(
-            "Health", {"status": serializers.CharField(), "checks": serializers.DictField()}
-        )
+        responses=inline_serializer("Health", {"status": serializers.CharField(), "checks": serializers.DictField()})
     )
     def get(self, request):
         checks = {"database": database_status()}

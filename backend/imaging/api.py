@@ -52,7 +52,9 @@ class ImageDetailView(APIView):
         return Response(ImageSerializer(image).data)
 
 
-def _private_file(image: Image, *, path: str, content_type: str, download_name: str, as_attachment: bool) -> FileResponse:
+def _private_file(
+    image: Image, *, path: str, content_type: str, download_name: str, as_attachment: bool
+) -> FileResponse:
     response = FileResponse(
         default_storage.open(path, "rb"),
         content_type=content_type,
@@ -87,5 +89,9 @@ class ImagePreviewView(APIView):
     def get(self, request, image_id: int):
         image = selectors.image_get(user=request.user, image_id=image_id, action="image.preview")
         return _private_file(
-            image, path=image.preview.name, content_type="image/png", download_name=f"image-{image.pk}.png", as_attachment=False
+            image,
+            path=image.preview.name,
+            content_type="image/png",
+            download_name=f"image-{image.pk}.png",
+            as_attachment=False,
         )

@@ -4,6 +4,7 @@ The type comes from the bytes (magic numbers), never from the file name or the c
 Content-Type. Pixel counts are checked from the header before anything is decoded, so a
 decompression bomb is refused without being expanded.
 """
+
 import datetime
 import warnings
 from dataclasses import dataclass

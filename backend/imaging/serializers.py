@@ -9,8 +9,20 @@ class ImageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Image
         fields = [
-            "id", "case", "kind", "content_type", "original_filename", "size_bytes", "sha256", "width", "height",
-            "frames", "modality", "body_part", "study_date", "created_at",
+            "id",
+            "case",
+            "kind",
+            "content_type",
+            "original_filename",
+            "size_bytes",
+            "sha256",
+            "width",
+            "height",
+            "frames",
+            "modality",
+            "body_part",
+            "study_date",
+            "created_at",
         ]
         read_only_fields = fields
 

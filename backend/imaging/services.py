@@ -41,7 +41,9 @@ def image_upload(*, case: Case, uploaded_by: User, file: UploadedFile) -> Image:
 def _image_store(*, case: Case, uploaded_by: User, file: UploadedFile) -> Image:
     if case.status != CaseStatus.DRAFT:
         raise ApplicationError(
-            "Images can be added only while the case is a draft.", code="case_not_open", status_code=status.HTTP_409_CONFLICT
+            "Images can be added only while the case is a draft.",
+            code="case_not_open",
+            status_code=status.HTTP_409_CONFLICT,
         )
     data = _read_limited(file)
     sha256 = hashlib.sha256(data).hexdigest()

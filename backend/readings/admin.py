@@ -7,7 +7,18 @@ from readings.models import Reading
 @admin.register(Reading)
 class ReadingAdmin(AuditedModelAdmin):
     audit_object_type = "reading"
-    list_display = ["id", "case", "image", "model_name", "model_version", "runs_on", "status", "label", "score", "flagged"]
+    list_display = [
+        "id",
+        "case",
+        "image",
+        "model_name",
+        "model_version",
+        "runs_on",
+        "status",
+        "label",
+        "score",
+        "flagged",
+    ]
     list_filter = ["runs_on", "status", "flagged", "model_name"]
     readonly_fields = [f.name for f in Reading._meta.fields]
 

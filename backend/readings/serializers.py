@@ -8,8 +8,24 @@ class ReadingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Reading
         fields = [
-            "id", "case", "image", "model_name", "model_version", "runs_on", "backend", "status", "probabilities",
-            "label", "score", "threshold", "flagged", "heatmap", "latency_ms", "error", "created_at", "completed_at",
+            "id",
+            "case",
+            "image",
+            "model_name",
+            "model_version",
+            "runs_on",
+            "backend",
+            "status",
+            "probabilities",
+            "label",
+            "score",
+            "threshold",
+            "flagged",
+            "heatmap",
+            "latency_ms",
+            "error",
+            "created_at",
+            "completed_at",
         ]
         read_only_fields = fields
 

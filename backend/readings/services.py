@@ -4,6 +4,7 @@ Browser readings arrive complete (`reading_record`). Server readings start pendi
 completed or failed by the worker that runs the model (`reading_request`, `reading_complete`,
 `reading_fail`).
 """
+
 import math
 
 from django.db import transaction
@@ -89,7 +90,12 @@ def reading_record(
     """Record a finished reading (a browser reading attached to the case, or a server result)."""
     _check_image_in_case(case=case, image=image)
     _validate_result(
-        probabilities=probabilities, label=label, score=score, threshold=threshold, heatmap=heatmap, latency_ms=latency_ms
+        probabilities=probabilities,
+        label=label,
+        score=score,
+        threshold=threshold,
+        heatmap=heatmap,
+        latency_ms=latency_ms,
     )
     if runs_on not in RunsOn.values:
         raise ApplicationError("runs_on must be browser or server.", code="invalid_reading")
@@ -170,7 +176,12 @@ def reading_complete(
 ) -> Reading:
     reading = _lock_open_reading(reading_id)
     _validate_result(
-        probabilities=probabilities, label=label, score=score, threshold=threshold, heatmap=heatmap, latency_ms=latency_ms
+        probabilities=probabilities,
+        label=label,
+        score=score,
+        threshold=threshold,
+        heatmap=heatmap,
+        latency_ms=latency_ms,
     )
     reading.status = ReadingStatus.SUCCEEDED
     reading.probabilities, reading.label, reading.score, reading.threshold = probabilities, label, score, threshold

@@ -30,9 +30,7 @@ class Report(models.Model):
     )
     status = models.CharField(max_length=8, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
     # The signed report this one corrects; the original stays as it was signed.
-    amends = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amendment"
-    )
+    amends = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="amendment")
     amendment_reason = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

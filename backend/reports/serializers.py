@@ -12,8 +12,20 @@ class ReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = Report
         fields = [
-            "id", "case", "author", "status", "findings", "impression", "ai_agreement", "reading", "amends",
-            "amendment_reason", "amended_by", "created_at", "updated_at", "signed_at",
+            "id",
+            "case",
+            "author",
+            "status",
+            "findings",
+            "impression",
+            "ai_agreement",
+            "reading",
+            "amends",
+            "amendment_reason",
+            "amended_by",
+            "created_at",
+            "updated_at",
+            "signed_at",
         ]
         read_only_fields = fields
 
@@ -30,7 +42,9 @@ class ReportWriteSerializer(serializers.Serializer):
     findings = serializers.CharField(max_length=20000)
     impression = serializers.CharField(max_length=5000)
     ai_agreement = serializers.ChoiceField(choices=AIAgreement.choices)
-    reading = serializers.PrimaryKeyRelatedField(queryset=Reading.objects.all(), required=False, allow_null=True, default=None)
+    reading = serializers.PrimaryKeyRelatedField(
+        queryset=Reading.objects.all(), required=False, allow_null=True, default=None
+    )
 
 
 class ReportUpdateSerializer(serializers.Serializer):

@@ -1,4 +1,5 @@
 """Builders for the backend tests: people, clients and small synthetic images."""
+
 import io
 from pathlib import Path
 

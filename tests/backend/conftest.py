@@ -3,15 +3,16 @@
 People: alice is a patient, bob is her doctor, charlie is another patient, dan is charlie's
 doctor (an outsider to alice), and admin runs the clinic.
 """
+
 import os
 from pathlib import Path
 
 import pytest
-from clinic_factories import make_user
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.models import CareRelationship, Role, User
+from clinic_factories import make_user
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The same variable and default as the training tests use, so both suites read the same data.

@@ -1,15 +1,16 @@
 """The audit log: what is recorded, that it cannot be changed, and how admins read it."""
+
 import csv
 import io
 
 import pytest
-from clinic_factories import client_for, make_case
 from django.contrib.admin.sites import site
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 
 from audit.models import AuditEvent, AuditLogIsAppendOnly
 from audit.services import audit_record
+from clinic_factories import client_for, make_case
 
 
 @pytest.fixture
@@ -101,7 +102,7 @@ def test_admin_lists_and_filters_the_log(admin, alice, bob, charlie):
     client_for(bob).get(f"/api/v1/cases/{case.pk}/")
     client_for(charlie).get(f"/api/v1/cases/{case.pk}/")
     client = client_for(admin)
-    denied = client.get(f"/api/v1/audit-events/?action=case.read&allowed=false").json()["results"]
+    denied = client.get("/api/v1/audit-events/?action=case.read&allowed=false").json()["results"]
     assert [row["actor_username"] for row in denied] == ["charlie"]
     by_patient = client.get(f"/api/v1/audit-events/?patient={alice.pk}&action_prefix=case.").json()["results"]
     assert {row["action"] for row in by_patient} == {"case.create", "case.read"}
@@ -121,7 +122,9 @@ def test_admin_exports_the_log_as_csv(admin, alice, charlie):
 
 
 def test_csv_export_neutralises_spreadsheet_formulas(admin):
-    audit_record(actor=None, action="auth.login", object_type="user", allowed=False, detail={"username": "=HYPERLINK(1)"})
+    audit_record(
+        actor=None, action="auth.login", object_type="user", allowed=False, detail={"username": "=HYPERLINK(1)"}
+    )
     audit_record(actor=None, action="=cmd|' /C calc'!A0", object_type="user", allowed=False)
     body = b"".join(client_for(admin).get("/api/v1/audit-events/export/").streaming_content).decode()
     assert "\n=cmd" not in body and ",=cmd" not in body
@@ -139,7 +142,10 @@ def test_admin_site_pages_over_patient_data_are_audited(admin, alice):
     client = client_for(admin)
     assert client.get("/admin/cases/case/").status_code == 200
     assert client.get(f"/admin/cases/case/{case.pk}/change/").status_code == 200
-    response = client.post(f"/admin/cases/case/{case.pk}/change/", {"title": "Renamed in admin", "description": "", "patient": alice.pk, "created_by": alice.pk})
+    response = client.post(
+        f"/admin/cases/case/{case.pk}/change/",
+        {"title": "Renamed in admin", "description": "", "patient": alice.pk, "created_by": alice.pk},
+    )
     assert response.status_code == 302
     events = AuditEvent.objects.filter(actor=admin, object_type="case")
     assert {event.action for event in events} == {"case.admin_list", "case.admin_read", "case.admin_update"}

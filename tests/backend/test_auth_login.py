@@ -1,8 +1,9 @@
 """POST /api/v1/auth/login/ and /auth/logout/: session sign-in for the web app."""
-from clinic_factories import PASSWORD
+
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
+from clinic_factories import PASSWORD
 
 
 def login(client: APIClient, username: str, password: str, **extra):

@@ -1,11 +1,12 @@
 """POST /api/v1/auth/token/: bearer tokens for integrations."""
+
 from datetime import timedelta
 
-from clinic_factories import PASSWORD
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
+from clinic_factories import PASSWORD
 
 
 def new_token(username: str = "bob") -> str:

@@ -4,13 +4,14 @@ The matrix is the API's access policy in one table. An endpoint that the URL res
 but the matrix does not fails `test_every_endpoint_is_in_the_matrix`, so a new endpoint
 cannot ship without someone deciding who may call it.
 """
+
 from dataclasses import dataclass
 
 import pytest
-from clinic_factories import client_for, make_case, png_bytes, record_reading, upload_file
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import CareRelationship
+from clinic_factories import client_for, make_case, png_bytes, record_reading, upload_file
 from reports.models import AIAgreement
 from reports.services import report_create, report_sign
 
@@ -59,7 +60,12 @@ def world(alice, bob, charlie, dan, admin) -> World:
     review_case = make_case(patient=alice, title="in review", images=1, submit=True)
     review_reading = record_reading(case=review_case, image=review_case.images.get(), user=alice)
     draft_report = report_create(
-        case=review_case, author=bob, findings="f", impression="i", ai_agreement=AIAgreement.AGREES, reading=review_reading
+        case=review_case,
+        author=bob,
+        findings="f",
+        impression="i",
+        ai_agreement=AIAgreement.AGREES,
+        reading=review_reading,
     )
     reported_case = make_case(patient=alice, title="reported", images=1, submit=True)
     signed_report = report_create(
@@ -102,7 +108,12 @@ MATRIX = {
         "users/",
     ): (
         None,
-        lambda w: {"username": "drnew", "email": "drnew@example.org", "password": "Another-long-passphrase-7", "role": "doctor"},
+        lambda w: {
+            "username": "drnew",
+            "email": "drnew@example.org",
+            "password": "Another-long-passphrase-7",
+            "role": "doctor",
+        },
         admin_only(201),
     ),
     ("GET", "users/<int:user_id>/"): (lambda w: {"user_id": w.users["alice"].pk}, None, admin_only(200)),

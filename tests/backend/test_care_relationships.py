@@ -1,7 +1,7 @@
 """/api/v1/care-relationships/: which doctor cares for which patient."""
-from clinic_factories import client_for, make_case
 
 from accounts.models import CareRelationship
+from clinic_factories import client_for, make_case
 
 
 def test_admin_links_a_doctor_to_a_patient_and_the_doctor_sees_her_cases(admin, alice, dan):

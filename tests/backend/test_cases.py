@@ -1,8 +1,8 @@
 """/api/v1/cases/: opening, listing, editing and submitting cases."""
-from clinic_factories import client_for, make_case, record_reading
 
 from audit.models import AuditEvent
 from cases.models import Case, CaseStatus
+from clinic_factories import client_for, make_case, record_reading
 
 
 def test_patient_opens_a_case_for_herself_whatever_patient_she_names(alice, charlie):

@@ -1,4 +1,5 @@
 """GET /api/v1/health/, /schema/ and /docs/."""
+
 import pytest
 from django.db import connection
 

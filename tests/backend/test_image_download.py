@@ -1,4 +1,5 @@
 """GET /api/v1/images/<id>/, /file/ and /preview/: images only through permission checks."""
+
 import hashlib
 
 from clinic_factories import client_for, make_case, png_bytes
@@ -47,7 +48,6 @@ def test_image_metadata_lists_for_the_case(alice):
 def test_uploaded_file_names_are_kept_for_display_only(alice):
     case = make_case(patient=alice)
     from clinic_factories import upload_file
-
     from imaging.services import image_upload
 
     image = image_upload(case=case, uploaded_by=alice, file=upload_file("../../etc/pass\x00wd.png", png_bytes()))

@@ -1,4 +1,5 @@
 """POST /api/v1/cases/<id>/images/: what is accepted, what is refused, and that refusals leave nothing."""
+
 import gzip
 import struct
 import zlib
@@ -6,12 +7,12 @@ from pathlib import Path
 
 import pydicom
 import pytest
-from clinic_factories import client_for, jpeg_bytes, make_case, media_files, png_bytes
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pydicom.dataset import FileDataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from audit.models import AuditEvent
+from clinic_factories import client_for, jpeg_bytes, make_case, media_files, png_bytes
 from imaging.models import Image
 
 
@@ -40,7 +41,10 @@ def assert_refused(response, status: int, code: str, settings) -> None:
 def png_with_header(width: int, height: int) -> bytes:
     """A PNG that claims `width` x `height` but carries almost no data."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
 
 

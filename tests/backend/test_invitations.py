@@ -1,17 +1,20 @@
 """POST /api/v1/invitations/ and /auth/invitations/accept/: clinics invite patients."""
+
 import re
 
-from clinic_factories import client_for
 from django.core import mail
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
+from clinic_factories import client_for
 
 
 def invite(admin, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(admin).post(
-            "/api/v1/invitations/", {"username": "frank", "email": "frank@example.org", "first_name": "Frank"}, format="json"
+            "/api/v1/invitations/",
+            {"username": "frank", "email": "frank@example.org", "first_name": "Frank"},
+            format="json",
         )
     assert response.status_code == 201, response.content
     uid, token = re.search(r"uid=([\w-]+)&token=([\w-]+)", mail.outbox[-1].body).groups()

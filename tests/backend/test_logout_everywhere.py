@@ -1,19 +1,27 @@
 """POST /api/v1/auth/logout-everywhere/: end every session and token of the user."""
-from clinic_factories import PASSWORD
+
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
+from clinic_factories import PASSWORD
 
 
 def signed_in_client(username: str) -> APIClient:
     client = APIClient()
-    assert client.post("/api/v1/auth/login/", {"username": username, "password": PASSWORD}, format="json").status_code == 200
+    assert (
+        client.post("/api/v1/auth/login/", {"username": username, "password": PASSWORD}, format="json").status_code
+        == 200
+    )
     return client
 
 
 def test_every_session_and_token_of_the_user_ends(alice, charlie):
     laptop, phone = signed_in_client("alice"), signed_in_client("alice")
-    key = APIClient().post("/api/v1/auth/token/", {"username": "alice", "password": PASSWORD}, format="json").json()["key"]
+    key = (
+        APIClient()
+        .post("/api/v1/auth/token/", {"username": "alice", "password": PASSWORD}, format="json")
+        .json()["key"]
+    )
     integration = APIClient()
     integration.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     other_user = signed_in_client("charlie")

@@ -1,6 +1,6 @@
 """GET /api/v1/patients/<id>/history/: one timeline across a patient's cases."""
-from clinic_factories import client_for, make_case, record_reading
 
+from clinic_factories import client_for, make_case, record_reading
 from reports.services import report_create, report_sign
 
 
@@ -23,7 +23,9 @@ def test_patient_history_hides_draft_reports_from_the_patient(alice, bob):
     case = make_case(patient=alice, images=1, submit=True)
     report_create(case=case, author=bob, findings="f", impression="Unsure.", ai_agreement="no_reading")
     assert "report_drafted" in {e["kind"] for e in client_for(bob).get(f"/api/v1/patients/{alice.pk}/history/").json()}
-    assert "report_drafted" not in {e["kind"] for e in client_for(alice).get(f"/api/v1/patients/{alice.pk}/history/").json()}
+    assert "report_drafted" not in {
+        e["kind"] for e in client_for(alice).get(f"/api/v1/patients/{alice.pk}/history/").json()
+    }
 
 
 def test_outsiders_get_404_for_a_patients_history(alice, charlie, dan):

@@ -1,8 +1,9 @@
 """AI readings: browser readings attached through the API, server readings through the service."""
+
 import pytest
-from clinic_factories import client_for, make_case
 
 from cases.models import CaseStatus
+from clinic_factories import client_for, make_case
 from config.errors import ApplicationError
 from readings.models import Reading, ReadingStatus
 from readings.services import reading_complete, reading_fail, reading_request
@@ -26,7 +27,9 @@ def browser_reading(image, **overrides) -> dict:
 
 def test_patient_attaches_a_browser_reading(alice):
     case = make_case(patient=alice, images=1, submit=True)
-    response = client_for(alice).post(f"/api/v1/cases/{case.pk}/readings/", browser_reading(case.images.get()), format="json")
+    response = client_for(alice).post(
+        f"/api/v1/cases/{case.pk}/readings/", browser_reading(case.images.get()), format="json"
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["runs_on"], body["status"], body["flagged"]) == ("browser", "succeeded", True)

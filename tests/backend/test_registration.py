@@ -1,4 +1,5 @@
 """POST /api/v1/auth/register/: patients sign themselves up."""
+
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User

@@ -1,8 +1,9 @@
 """Doctor reports: drafting, signing, immutability and amendments."""
+
 import pytest
-from clinic_factories import client_for, make_case, record_reading
 
 from cases.models import CaseStatus
+from clinic_factories import client_for, make_case, record_reading
 from reports.models import Report, ReportIsSigned, ReportStatus
 
 
@@ -12,7 +13,12 @@ def case(alice):
 
 
 def draft(doctor, case, **overrides):
-    body = {"findings": "Right lower lobe opacity.", "impression": "Pneumonia.", "ai_agreement": "no_reading", **overrides}
+    body = {
+        "findings": "Right lower lobe opacity.",
+        "impression": "Pneumonia.",
+        "ai_agreement": "no_reading",
+        **overrides,
+    }
     return client_for(doctor).post(f"/api/v1/cases/{case.pk}/reports/", body, format="json")
 
 
@@ -80,7 +86,12 @@ def test_amendment_keeps_the_original_as_signed(bob, case):
     client.post(f"/api/v1/reports/{original_id}/sign/")
     response = client.post(
         f"/api/v1/reports/{original_id}/amend/",
-        {"findings": "Also a small effusion.", "impression": "Pneumonia with effusion.", "ai_agreement": "no_reading", "reason": "Missed the effusion."},
+        {
+            "findings": "Also a small effusion.",
+            "impression": "Pneumonia with effusion.",
+            "ai_agreement": "no_reading",
+            "reason": "Missed the effusion.",
+        },
         format="json",
     )
     assert response.status_code == 201
@@ -105,9 +116,8 @@ def test_a_report_is_amended_once_then_the_amendment_is(bob, case):
 
 
 def test_only_the_author_signs(alice, bob, case, admin):
-    from clinic_factories import make_user
-
     from accounts.models import CareRelationship, Role
+    from clinic_factories import make_user
 
     colleague = make_user("carol", Role.DOCTOR)
     CareRelationship.objects.create(doctor=colleague, patient=alice, created_by=admin)

@@ -1,4 +1,5 @@
 """`manage.py seed_demo`: demo accounts and cases from the real images."""
+
 import pytest
 from django.core.management import CommandError, call_command
 

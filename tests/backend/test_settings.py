@@ -1,4 +1,5 @@
 """Settings come from the environment; bad values stop the process at start."""
+
 import os
 import secrets
 import subprocess
@@ -98,7 +99,10 @@ def test_celery_runs_tasks_in_process_without_a_broker(settings):
 
 
 def test_embedded_default_uses_sqlite_under_the_data_dir(tmp_path):
-    code = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['NAME'], settings.MEDIA_ROOT)"
+    code = (
+        "from django.conf import settings; db = settings.DATABASES['default']; "
+        "print(db['ENGINE'], db['NAME'], settings.MEDIA_ROOT)"
+    )
     result = manage("shell", "-c", code, env={}, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     engine, name, media = result.stdout.strip().splitlines()[-1].split()

@@ -1,8 +1,8 @@
 """/api/v1/users/: clinic admins create doctors and admins and manage accounts."""
-from clinic_factories import client_for
 
 from accounts.models import Role, User
 from audit.models import AuditEvent
+from clinic_factories import client_for
 
 
 def test_admin_creates_a_doctor(admin):

@@ -3,6 +3,7 @@
 Idempotent: users, links, cases, images and reports are found before they are created, so
 running it twice changes nothing. Refuses to run with DEBUG off unless --force is given.
 """
+
 import os
 from pathlib import Path
 
@@ -53,7 +54,9 @@ class Command(BaseCommand):
     help = "Create a demo admin, doctor and two patients with cases made from real images."
 
     def add_arguments(self, parser):
-        parser.add_argument("--data-dir", type=Path, default=None, help="defaults to $MEDICAL_DATA_DIR or ../shared/data")
+        parser.add_argument(
+            "--data-dir", type=Path, default=None, help="defaults to $MEDICAL_DATA_DIR or ../shared/data"
+        )
         parser.add_argument("--password", default=DEFAULT_PASSWORD, help="password for every demo account")
         parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
 
@@ -66,7 +69,9 @@ class Command(BaseCommand):
             raise CommandError(f"Demo images not found under {data_dir}: {', '.join(missing)} (set MEDICAL_DATA_DIR).")
 
         with transaction.atomic():
-            users = {username: self._user(username, role, first, last, password) for username, role, first, last in USERS}
+            users = {
+                username: self._user(username, role, first, last, password) for username, role, first, last in USERS
+            }
             admin, doctor = users["demo-admin"], users["dr-grey"]
             for patient in (users["ana"], users["ben"]):
                 if not CareRelationship.objects.filter(doctor=doctor, patient=patient, ended_at__isnull=True).exists():
@@ -101,7 +106,10 @@ class Command(BaseCommand):
         if case is None:
             case = case_create(created_by=patient, patient=patient, title=title)
         for path in paths:
-            if case.status == CaseStatus.DRAFT and not Image.objects.filter(case=case, original_filename=path.name).exists():
+            if (
+                case.status == CaseStatus.DRAFT
+                and not Image.objects.filter(case=case, original_filename=path.name).exists()
+            ):
                 with path.open("rb") as handle:
                     image_upload(case=case, uploaded_by=patient, file=File(handle, name=path.name))
         if submit and case.status == CaseStatus.DRAFT:
