@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as BaseUserManager
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -30,6 +31,13 @@ class User(AbstractUser):
     objects = UserManager()
 
     REQUIRED_FIELDS = ["email"]
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # "Alice" and "alice" must not become two accounts.
+            models.UniqueConstraint(Lower("username"), name="user_username_unique_ignoring_case"),
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ignoring_case"),
+        ]
 
     @property
     def is_patient(self) -> bool:

@@ -6,7 +6,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
@@ -50,6 +50,19 @@ def _new_user(*, username: str, email: str, role: str, first_name: str, last_nam
     )
 
 
+def _save_new_user(user: User) -> None:
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Two sign-ups raced past the checks above; the database kept the first.
+        raise ApplicationError(
+            "That username or email is already registered.",
+            code="account_exists",
+            status_code=status.HTTP_409_CONFLICT,
+        ) from None
+
+
 @transaction.atomic
 def patient_register(*, username: str, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
     if not settings.PATIENT_SELF_REGISTRATION:
@@ -61,7 +74,7 @@ def patient_register(*, username: str, email: str, password: str, first_name: st
     user = _new_user(username=username, email=email, role=Role.PATIENT, first_name=first_name, last_name=last_name)
     _validate_password(password, user)
     user.set_password(password)
-    user.save()
+    _save_new_user(user)
     audit_record(actor=user, action="user.register", object_type="user", object_id=user.pk, patient_id=user.pk)
     return user
 
@@ -83,7 +96,7 @@ def user_create(
     user = _new_user(username=username, email=email, role=role, first_name=first_name, last_name=last_name)
     _validate_password(password, user)
     user.set_password(password)
-    user.save()
+    _save_new_user(user)
     audit_record(actor=created_by, action="user.create", object_type="user", object_id=user.pk, detail={"role": role})
     return user
 
@@ -93,7 +106,7 @@ def patient_invite(*, invited_by: User, username: str, email: str, first_name: s
     """Create a patient without a password and email them a link to choose one."""
     user = _new_user(username=username, email=email, role=Role.PATIENT, first_name=first_name, last_name=last_name)
     user.set_unusable_password()
-    user.save()
+    _save_new_user(user)
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     link = f"{settings.PUBLIC_BASE_URL}/invitation/?uid={uid}&token={token}"

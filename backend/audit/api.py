@@ -5,6 +5,7 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
+from rest_framework.pagination import CursorPagination
 from rest_framework.views import APIView
 
 from accounts.permissions import IsClinicAdmin
@@ -55,8 +56,16 @@ class AuditEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AuditCursorPagination(CursorPagination):
+    # Counting a large append-only table on every page is slow; a cursor needs no count.
+    ordering = "-id"
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
 class AuditEventListView(generics.ListAPIView):
     permission_classes = [IsClinicAdmin]
+    pagination_class = AuditCursorPagination
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilter
 

@@ -7,7 +7,8 @@ Every error answers with the same body:
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -92,3 +93,22 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         status_code=response.status_code,
         headers=headers,
     )
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Unknown URLs under /api/ answer JSON like every other API error."""
+    if _is_api(request):
+        body = {"error": {"code": "not_found", "message": "No such endpoint.", "details": {}}}
+        return JsonResponse(body, status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        body = {"error": {"code": "server_error", "message": "Something went wrong on our side.", "details": {}}}
+        return JsonResponse(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return defaults.server_error(request)

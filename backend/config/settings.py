@@ -175,10 +175,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.exception_handler",
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
+    # The HTML browsable API helps development; production answers JSON only (docs stay at /api/v1/docs/).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Healthcare Image Analysis API",
@@ -191,6 +190,15 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "cases.models.CaseStatus",
         "AIAgreementEnum": "reports.models.AIAgreement",
     },
+}
+
+# --- Cache (login throttling) ----------------------------------------------------------------
+# Several web processes must share throttle counters; without Redis each process counts alone.
+CACHE_REDIS_URL = envsecret("CACHE_REDIS_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_REDIS_URL}
+    if CACHE_REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
 # --- Tasks ----------------------------------------------------------------------------------

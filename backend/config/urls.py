@@ -19,3 +19,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]
+
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

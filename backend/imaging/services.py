@@ -118,12 +118,17 @@ def _read_limited(file: UploadedFile) -> bytes:
 
 
 def _store_once(path: str, content: bytes, created_paths: list[str]) -> str:
+    """Write `content` at its content-addressed `path` unless an intact copy is already there."""
     if default_storage.exists(path):
-        return path
+        with default_storage.open(path, "rb") as existing:
+            if existing.read() == content:
+                return path
+        # A copy left half-written by a crash: replace it rather than point new rows at it.
+        default_storage.delete(path)
     saved = default_storage.save(path, ContentFile(content))
     created_paths.append(saved)
     if saved != path:
-        # Another upload of the same bytes wrote it first; ours is a duplicate copy.
+        # A concurrent upload of the same bytes wrote it first; ours is a second copy.
         default_storage.delete(saved)
         created_paths.remove(saved)
     return path

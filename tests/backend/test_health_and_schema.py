@@ -33,5 +33,7 @@ def test_browsable_docs_are_served(anon_client):
     assert b"swagger" in response.content.lower()
 
 
-def test_unknown_api_path_is_404(anon_client):
-    assert anon_client.get("/api/v1/nothing-here/").status_code == 404
+def test_unknown_api_path_is_a_json_404(anon_client):
+    response = anon_client.get("/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

@@ -1,6 +1,7 @@
 """POST /api/v1/cases/<id>/images/: what is accepted, what is refused, and that refusals leave nothing."""
 
 import gzip
+import hashlib
 import struct
 import zlib
 from pathlib import Path
@@ -80,8 +81,6 @@ def test_patient_uploads_a_png_to_her_draft_case(alice, case, settings):
     body = response.json()
     assert (body["kind"], body["content_type"], body["width"], body["height"]) == ("png", "image/png", 80, 60)
     image = Image.objects.get()
-    import hashlib
-
     assert image.sha256 == hashlib.sha256(content).hexdigest()
     assert Path(image.original.path).read_bytes() == content
     assert Path(image.preview.path).is_file()
@@ -322,3 +321,13 @@ def test_truncated_real_dicom_is_refused(alice, case, settings, medical_data_dir
     content = (medical_data_dir / "dicom" / name).read_bytes()[:cut]
     response = post_file(alice, case, name, content)
     assert_refused(response, 400, "corrupt_dicom", settings)
+
+
+def test_half_written_copy_from_a_crash_is_replaced(alice, case, settings):
+    content = png_bytes()
+    digest = hashlib.sha256(content).hexdigest()
+    leftover = Path(settings.MEDIA_ROOT) / "originals" / digest[:2] / digest
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(content[:10])
+    assert post_file(alice, case, "a.png", content).status_code == 201
+    assert leftover.read_bytes() == content

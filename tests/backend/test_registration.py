@@ -1,5 +1,6 @@
 """POST /api/v1/auth/register/: patients sign themselves up."""
 
+import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
@@ -51,3 +52,12 @@ def test_missing_fields_are_listed(db):
     assert response.status_code == 400
     fields = response.json()["error"]["details"]["fields"]
     assert {"email", "password"} <= set(fields)
+
+
+def test_database_also_refuses_names_that_differ_only_in_case(alice):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user("ALICE", "other@example.org", "Some-long-passphrase-1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user("alice2", "Alice@Example.org", "Some-long-passphrase-1")
