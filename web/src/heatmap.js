@@ -1,0 +1,158 @@
+// Draw an image and the model's heat map over the part of it the model saw.
+//
+// The graph center-crops the image to a square on its short edge before
+// resizing, so the heat map covers that square, not the whole image.
+
+/** Colour map stops (value, [r, g, b]): the classic "jet", blue (low) to red (high). */
+export const JET = [
+  [0.0, [0, 0, 128]],
+  [0.125, [0, 0, 255]],
+  [0.375, [0, 255, 255]],
+  [0.625, [255, 255, 0]],
+  [0.875, [255, 0, 0]],
+  [1.0, [128, 0, 0]],
+];
+
+/**
+ * The square the graph crops: side = short edge, offsets rounded down
+ * (training/preprocessing.py uses (height - side) // 2).
+ *
+ * @param {number} width
+ * @param {number} height
+ * @returns {{x: number, y: number, size: number}} in image pixels
+ */
+export function centerSquare(width, height) {
+  const size = Math.min(width, height);
+  return { x: Math.floor((width - size) / 2), y: Math.floor((height - size) / 2), size };
+}
+
+/**
+ * Bilinear upsampling with half-pixel centers (each map cell covers an equal
+ * patch of the crop, as in tf.image.resize), edges clamped.
+ *
+ * @param {Float32Array} map row-major, height x width
+ * @param {number} height
+ * @param {number} width
+ * @param {number} outSize side of the square output
+ * @returns {Float32Array} outSize x outSize
+ */
+export function upsampleBilinear(map, height, width, outSize) {
+  const out = new Float32Array(outSize * outSize);
+  const axis = (i, n) => {
+    const position = Math.min(Math.max(((i + 0.5) * n) / outSize - 0.5, 0), n - 1);
+    const low = Math.floor(position);
+    return { low, high: Math.min(low + 1, n - 1), t: position - low };
+  };
+  const columns = Array.from({ length: outSize }, (_, x) => axis(x, width));
+  for (let y = 0; y < outSize; y++) {
+    const row = axis(y, height);
+    const top = row.low * width;
+    const bottom = row.high * width;
+    for (let x = 0; x < outSize; x++) {
+      const { low, high, t } = columns[x];
+      const upper = map[top + low] * (1 - t) + map[top + high] * t;
+      const lower = map[bottom + low] * (1 - t) + map[bottom + high] * t;
+      out[y * outSize + x] = upper * (1 - row.t) + lower * row.t;
+    }
+  }
+  return out;
+}
+
+/**
+ * Map values in [0, 1] to RGBA with a colour map and a constant opacity.
+ *
+ * @param {Float32Array} values
+ * @param {{opacity?: number, colormap?: Array}} [options]
+ * @returns {Uint8ClampedArray} RGBA, 4 bytes per value
+ */
+export function colorize(values, { opacity = 0.45, colormap = JET } = {}) {
+  const lut = colormapTable(colormap);
+  const alpha = Math.round(Math.min(Math.max(opacity, 0), 1) * 255);
+  const rgba = new Uint8ClampedArray(values.length * 4);
+  for (let i = 0; i < values.length; i++) {
+    const k = Math.round(Math.min(Math.max(values[i], 0), 1) * 255) * 3;
+    rgba[4 * i] = lut[k];
+    rgba[4 * i + 1] = lut[k + 1];
+    rgba[4 * i + 2] = lut[k + 2];
+    rgba[4 * i + 3] = alpha;
+  }
+  return rgba;
+}
+
+/** 256 RGB entries interpolated from the colour map's stops. */
+function colormapTable(stops) {
+  const table = new Uint8Array(256 * 3);
+  for (let i = 0; i < 256; i++) {
+    const v = i / 255;
+    let s = 1;
+    while (s < stops.length - 1 && stops[s][0] < v) s++;
+    const [v0, c0] = stops[s - 1];
+    const [v1, c1] = stops[s];
+    const t = v1 > v0 ? Math.min(Math.max((v - v0) / (v1 - v0), 0), 1) : 0;
+    for (let c = 0; c < 3; c++) table[i * 3 + c] = Math.round(c0[c] + (c1[c] - c0[c]) * t);
+  }
+  return table;
+}
+
+/**
+ * Draw decoded pixels on a canvas, scaled to fit `maxSize`, and optionally the
+ * heat map over the center square crop.
+ *
+ * @param {HTMLCanvasElement|OffscreenCanvas} canvas resized to the drawn image
+ * @param {import('./decode.js').Pixels} pixels
+ * @param {{data: Float32Array, height: number, width: number}|null} heatmap from a Reading
+ * @param {{opacity?: number, maxSize?: number, colormap?: Array}} [options]
+ * @returns {{scale: number}} canvas pixels per image pixel
+ */
+export function drawReading(canvas, pixels, heatmap, { opacity = 0.45, maxSize = 512, colormap = JET } = {}) {
+  const scale = Math.min(1, maxSize / Math.max(pixels.width, pixels.height));
+  canvas.width = Math.max(1, Math.round(pixels.width * scale));
+  canvas.height = Math.max(1, Math.round(pixels.height * scale));
+  const context = canvas.getContext('2d');
+  context.imageSmoothingEnabled = true;
+  context.imageSmoothingQuality = 'high';
+  context.drawImage(toCanvas(pixels.width, pixels.height, toRgba(pixels)), 0, 0, canvas.width, canvas.height);
+  if (heatmap && opacity > 0) drawHeatmap(context, heatmap, pixels.width, pixels.height, scale, { opacity, colormap });
+  return { scale };
+}
+
+/**
+ * Draw only the heat map, over the center square crop of an image already drawn
+ * at `scale` canvas pixels per image pixel.
+ *
+ * @param {CanvasRenderingContext2D|OffscreenCanvasRenderingContext2D} context
+ * @param {{data: Float32Array, height: number, width: number}} heatmap
+ * @param {number} imageWidth
+ * @param {number} imageHeight
+ * @param {number} scale
+ * @param {{opacity?: number, colormap?: Array}} [options]
+ */
+export function drawHeatmap(context, heatmap, imageWidth, imageHeight, scale, options = {}) {
+  const crop = centerSquare(imageWidth, imageHeight);
+  // Upsample to the crop's size on the canvas, so the browser does not smooth it again.
+  const side = Math.max(1, Math.round(crop.size * scale));
+  const values = upsampleBilinear(heatmap.data, heatmap.height, heatmap.width, side);
+  const overlay = toCanvas(side, side, colorize(values, options));
+  context.drawImage(overlay, Math.round(crop.x * scale), Math.round(crop.y * scale), side, side);
+}
+
+/** Grayscale or RGB pixels to opaque RGBA. */
+function toRgba({ width, height, channels, data }) {
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0, j = 0; i < width * height; i++, j += channels) {
+    rgba[4 * i] = data[j];
+    rgba[4 * i + 1] = data[j + (channels === 3 ? 1 : 0)];
+    rgba[4 * i + 2] = data[j + (channels === 3 ? 2 : 0)];
+    rgba[4 * i + 3] = 255;
+  }
+  return rgba;
+}
+
+function toCanvas(width, height, rgba) {
+  const canvas =
+    typeof OffscreenCanvas !== 'undefined'
+      ? new OffscreenCanvas(width, height)
+      : Object.assign(document.createElement('canvas'), { width, height });
+  canvas.getContext('2d').putImageData(new ImageData(rgba, width, height), 0, 0);
+  return canvas;
+}

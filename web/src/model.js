@@ -1,0 +1,190 @@
+// Load a model package and run it: backend choice, warm-up, prediction.
+//
+// Everything about the model (labels, threshold, channels, the preprocessing
+// in the graph) comes from the package; nothing here re-implements it.
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+
+import { NoBackendError } from './errors.js';
+
+/** Backends in the order we try them: WASM is the fastest on CPUs, WebGL next, plain JS last. */
+export const BACKEND_ORDER = ['wasm', 'webgl', 'cpu'];
+
+/**
+ * Switch TF.js to the first backend that initialises. TF.js holds one backend
+ * per page, so call this once, before loading models.
+ *
+ * @param {object} [options]
+ * @param {string[]} [options.order] backends to try, best first
+ * @param {string} [options.wasmPaths] URL prefix of the served `.wasm` files (default: beside this bundle)
+ * @returns {Promise<string>} the active backend's name
+ * @throws {NoBackendError} when none of them works here
+ */
+export async function selectBackend({ order = BACKEND_ORDER, wasmPaths = defaultWasmPaths() } = {}) {
+  if (order.includes('wasm') && wasmPaths) setWasmPaths(wasmPaths);
+  const failures = [];
+  for (const name of order) {
+    try {
+      // setBackend resolves false (not throws) when initialisation fails.
+      if (await tf.setBackend(name)) {
+        await tf.ready();
+        return tf.getBackend();
+      }
+      failures.push(`${name}: failed to initialise`);
+    } catch (error) {
+      failures.push(`${name}: ${error.message}`);
+    }
+  }
+  throw new NoBackendError(`no TensorFlow.js backend works in this browser (${failures.join('; ')})`);
+}
+
+function defaultWasmPaths() {
+  // The build puts the .wasm files beside the bundle; import.meta.url is the bundle's URL.
+  return typeof document === 'undefined' ? undefined : new URL('./', import.meta.url).href;
+}
+
+/**
+ * Load a model package served at `baseUrl` (holding `model_metadata.json` and
+ * `tfjs/model.json`) and warm it up once.
+ *
+ * @param {string} baseUrl e.g. "/models/chest-xray-pneumonia/1.0.0"
+ * @param {{onProgress?: (fraction: number) => void}} [options] weight download progress
+ * @returns {Promise<Classifier>}
+ */
+export async function loadModel(baseUrl, { onProgress } = {}) {
+  const base = baseUrl.replace(/\/+$/, '');
+  const started = performance.now();
+  const response = await fetch(`${base}/model_metadata.json`);
+  if (!response.ok) throw new Error(`model metadata not found at ${base} (HTTP ${response.status})`);
+  const metadata = await response.json();
+  const graph = await tf.loadGraphModel(`${base}/tfjs/model.json`, { onProgress });
+  const classifier = new Classifier(graph, metadata);
+  await classifier.warmUp();
+  classifier.loadMs = performance.now() - started;
+  return classifier;
+}
+
+/**
+ * The decision the model ships with: threshold on the positive class for
+ * binary models, argmax otherwise (mirrors training/metrics.py `predict_labels`).
+ *
+ * @param {ArrayLike<number>} probabilities
+ * @param {object} metadata the package's model_metadata.json
+ * @returns {number} the index of the label to show
+ */
+export function decideLabel(probabilities, metadata) {
+  const positive = metadata.positive_class ?? null;
+  const threshold = metadata.decision?.threshold ?? null;
+  if (positive === null || threshold === null) {
+    let best = 0;
+    for (let k = 1; k < probabilities.length; k++) if (probabilities[k] > probabilities[best]) best = k;
+    return best;
+  }
+  return probabilities[positive] >= threshold ? positive : 1 - positive;
+}
+
+/**
+ * @typedef {object} Reading
+ * @property {string} label the label shown
+ * @property {number} labelIndex
+ * @property {number} probability probability of the label shown
+ * @property {number[]} probabilities one per label, in `metadata.label_names` order
+ * @property {Object<string, number>} probabilitiesByLabel label name -> probability
+ * @property {number|null} score probability of the positive class (null for multi-class models)
+ * @property {number|null} threshold the decision threshold on `score`
+ * @property {boolean} flagged score >= threshold
+ * @property {{data: Float32Array, height: number, width: number}} heatmap map of the shown label
+ *   in [0, 1], covering the center square crop of the image
+ * @property {string} backend TF.js backend that ran the graph
+ * @property {number} latencyMs graph run plus reading the outputs back
+ * @property {{name: string, version: string}} model
+ */
+
+/** A loaded model package: the graph plus its metadata. */
+export class Classifier {
+  /**
+   * @param {tf.GraphModel} graph loaded TF.js graph model
+   * @param {object} metadata the package's model_metadata.json
+   */
+  constructor(graph, metadata) {
+    this.graph = graph;
+    this.metadata = metadata;
+    this.channels = metadata.input.channels;
+    this.loadMs = null;
+    const signature = graph.modelSignature;
+    this.inputName = Object.keys(signature.inputs)[0];
+    // Ask for outputs by their signature names: the graph's default output
+    // order is not the signature's.
+    this.outputNames = ['probabilities', 'heatmaps'].map((key) => {
+      if (!signature.outputs[key]) throw new Error(`model signature has no "${key}" output`);
+      return signature.outputs[key].name;
+    });
+  }
+
+  /** Run once on zeros so the first real prediction does not pay for kernel setup. */
+  async warmUp() {
+    const size = this.metadata.input.model_size ?? 64;
+    const data = new Uint8Array(size * size * this.channels);
+    await this.predict({ width: size, height: size, channels: this.channels, data });
+  }
+
+  /**
+   * Predict one image.
+   *
+   * @param {import('./decode.js').Pixels} pixels decoded with the model's channel count
+   * @returns {Promise<Reading>}
+   */
+  async predict({ width, height, channels, data }) {
+    if (channels !== this.channels) {
+      throw new Error(`model expects ${this.channels} channel(s), image has ${channels}`);
+    }
+    const started = performance.now();
+    const outputs = tf.tidy(() => {
+      // TF.js has no uint8 dtype: the graph's uint8 input takes int32 values and casts them.
+      const image = tf.tensor4d(new Int32Array(data), [1, height, width, channels], 'int32');
+      return this.graph.execute({ [this.inputName]: image }, this.outputNames);
+    });
+    let probabilities;
+    let heatmaps;
+    try {
+      [probabilities, heatmaps] = await Promise.all(outputs.map((t) => t.data()));
+    } finally {
+      tf.dispose(outputs);
+    }
+    const latencyMs = performance.now() - started;
+    const [, mapHeight, mapWidth, classes] = outputs[1].shape;
+    return this.reading(Array.from(probabilities), { heatmaps, mapHeight, mapWidth, classes }, latencyMs);
+  }
+
+  reading(probabilities, { heatmaps, mapHeight, mapWidth, classes }, latencyMs) {
+    const names = this.metadata.label_names;
+    const labelIndex = decideLabel(probabilities, this.metadata);
+    const positive = this.metadata.positive_class ?? null;
+    const threshold = this.metadata.decision?.threshold ?? null;
+    const score = positive === null ? null : probabilities[positive];
+    // The heat maps are interleaved (h, w, class): keep the shown label's.
+    const map = new Float32Array(mapHeight * mapWidth);
+    for (let i = 0; i < map.length; i++) map[i] = heatmaps[i * classes + labelIndex];
+    return {
+      label: names[labelIndex],
+      labelIndex,
+      probability: probabilities[labelIndex],
+      probabilities,
+      probabilitiesByLabel: Object.fromEntries(names.map((name, k) => [name, probabilities[k]])),
+      score,
+      threshold,
+      flagged: score !== null && threshold !== null && score >= threshold,
+      heatmap: { data: map, height: mapHeight, width: mapWidth },
+      backend: tf.getBackend(),
+      latencyMs,
+      model: { name: this.metadata.name, version: this.metadata.version },
+    };
+  }
+
+  /** Free the weights (tensors live outside the JS heap). */
+  dispose() {
+    this.graph.dispose();
+  }
+}
+
+export { tf };

@@ -1,0 +1,154 @@
+// The browser's decoders must give the server's pixels: DICOM decoded in JS is
+// compared, pixel for pixel, with training.decoding.decode_image_file on the
+// same real files, and Pillow's grayscale formula with Pillow itself.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+
+import { decodeDicom } from '../src/dicom.js';
+import { decodeImage, grayToChannels, rgbaToChannels, sniffImageType } from '../src/decode.js';
+import { ImageDecodeError, UnsupportedInBrowserError } from '../src/errors.js';
+
+const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const dataDir = resolve(process.env.MEDICAL_DATA_DIR ?? join(repo, '..', 'shared', 'data'));
+const dicomDir = join(dataDir, 'dicom');
+const python = process.env.PYTHON ?? join(repo, '.venv', 'bin', 'python');
+const UNCOMPRESSED = ['CT_small.dcm', 'MR_small.dcm', 'MR-SIEMENS-DICOM-WithOverlays.dcm', 'RG1_UNCI.dcm'];
+
+/** Skip with the reason, except under CI=true, where missing inputs are a failure. */
+function requirePath(t, path, what) {
+  if (existsSync(path)) return true;
+  const message = `${what} not found at ${path}`;
+  if (process.env.CI === 'true') assert.fail(`${message} (CI=true)`);
+  t.skip(`${message} (set MEDICAL_DATA_DIR / PYTHON)`);
+  return false;
+}
+
+/** Runs the server's decoder on each file once; returns {name: {shape, bytes}}. */
+function pythonDecode(files) {
+  const out = mkdtempSync(join(tmpdir(), 'decode-'));
+  after(() => rmSync(out, { recursive: true, force: true }));
+  const script = [
+    'import json, sys',
+    'from training.decoding import decode_image_file',
+    'shapes = {}',
+    'for i, path in enumerate(sys.argv[2:]):',
+    '    pixels = decode_image_file(path, channels=1)',
+    '    pixels.tofile(f"{sys.argv[1]}/{i}.raw")',
+    '    shapes[path] = list(pixels.shape)',
+    'print(json.dumps(shapes))',
+  ].join('\n');
+  const stdout = execFileSync(python, ['-c', script, out, ...files], { cwd: repo, encoding: 'utf8' });
+  const shapes = JSON.parse(stdout.trim().split('\n').pop());
+  return Object.fromEntries(files.map((f, i) => [f, { shape: shapes[f], bytes: readFileSync(join(out, `${i}.raw`)) }]));
+}
+
+describe('DICOM decoded in JS matches the server decoder', () => {
+  let expected = null;
+  const load = (t) => {
+    if (!requirePath(t, dicomDir, 'real DICOM data') || !requirePath(t, python, 'Python with the training package')) {
+      return null;
+    }
+    expected ??= pythonDecode(UNCOMPRESSED.map((name) => join(dicomDir, name)));
+    return expected;
+  };
+
+  for (const name of UNCOMPRESSED) {
+    it(`${name} gives identical pixels`, (t) => {
+      const reference = load(t);
+      if (!reference) return;
+      const path = join(dicomDir, name);
+      const image = decodeDicom(new Uint8Array(readFileSync(path)));
+      const { shape, bytes } = reference[path];
+      assert.deepEqual([image.height, image.width, image.channels], shape);
+      let differing = 0;
+      let worst = 0;
+      for (let i = 0; i < bytes.length; i++) {
+        const diff = Math.abs(image.data[i] - bytes[i]);
+        if (diff > 0) differing++;
+        worst = Math.max(worst, diff);
+      }
+      t.diagnostic(`${image.width}x${image.height}: ${differing} pixels differ, worst by ${worst}`);
+      assert.equal(differing, 0, `${differing} pixels differ from the Python decoder (worst by ${worst} grey levels)`);
+    });
+  }
+
+  it('sends the JPEG 2000 DICOM to the server', async (t) => {
+    const path = join(dicomDir, 'RG1_J2KI.dcm');
+    if (!requirePath(t, path, 'JPEG 2000 DICOM')) return;
+    const bytes = new Uint8Array(readFileSync(path));
+    assert.equal(sniffImageType(bytes), 'dicom');
+    assert.throws(() => decodeDicom(bytes), (error) => {
+      assert.ok(error instanceof UnsupportedInBrowserError, `got ${error.name}: ${error.message}`);
+      assert.match(error.message, /1\.2\.840\.10008\.1\.2\.4\.91/);
+      return true;
+    });
+    await assert.rejects(decodeImage(bytes, { channels: 1 }), UnsupportedInBrowserError);
+  });
+
+  it('decodes DICOM through decodeImage with the model channel count', async (t) => {
+    const path = join(dicomDir, 'MR_small.dcm');
+    if (!requirePath(t, path, 'real DICOM data')) return;
+    const bytes = new Uint8Array(readFileSync(path));
+    const gray = await decodeImage(bytes, { channels: 1 });
+    const rgb = await decodeImage(bytes, { channels: 3 });
+    assert.equal(rgb.channels, 3);
+    assert.equal(rgb.data.length, gray.data.length * 3);
+    assert.deepEqual([rgb.data[300], rgb.data[301], rgb.data[302]], [gray.data[100], gray.data[100], gray.data[100]]);
+  });
+
+  it('rejects truncated DICOM as a decode error', (t) => {
+    const path = join(dicomDir, 'CT_small.dcm');
+    if (!requirePath(t, path, 'real DICOM data')) return;
+    const bytes = new Uint8Array(readFileSync(path));
+    assert.throws(() => decodeDicom(bytes.subarray(0, bytes.length - 1000)), ImageDecodeError);
+    assert.throws(() => decodeDicom(bytes.subarray(0, 200)), ImageDecodeError);
+  });
+});
+
+describe('file type sniffing and conversions', () => {
+  it('sniffs from content, not the name', () => {
+    assert.equal(sniffImageType(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0])), 'png');
+    assert.equal(sniffImageType(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0])), 'jpeg');
+    assert.equal(sniffImageType(new TextEncoder().encode('GIF89a')), null);
+  });
+
+  it('refuses files that are not images', async () => {
+    await assert.rejects(decodeImage(new TextEncoder().encode('not an image')), ImageDecodeError);
+  });
+
+  it('sends 16-bit PNGs to the server', async () => {
+    // Signature + IHDR (13 data bytes): 2x2, bit depth 16, grayscale.
+    const png = Uint8Array.from([
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
+      0, 0, 0, 2, 0, 0, 0, 2, 16, 0, 0, 0, 0,
+    ]);
+    await assert.rejects(decodeImage(png, { channels: 1 }), UnsupportedInBrowserError);
+  });
+
+  it('converts RGBA to grayscale exactly as Pillow does', (t) => {
+    if (!requirePath(t, python, 'Python with Pillow')) return;
+    // A spread of colours, including the ones where rounding is closest to a half.
+    const count = 4096;
+    const rgba = new Uint8Array(count * 4);
+    for (let i = 0; i < count; i++) {
+      rgba.set([(i * 37) & 255, (i * 101 + 7) & 255, (i * 53 + 200) & 255, (i * 11) & 255], i * 4);
+    }
+    const script =
+      'import sys, numpy as np; from PIL import Image; ' +
+      'a = np.frombuffer(sys.stdin.buffer.read(), np.uint8).reshape(1, -1, 4); ' +
+      'sys.stdout.buffer.write(np.asarray(Image.fromarray(a, "RGBA").convert("L")).tobytes())';
+    const expected = execFileSync(python, ['-c', script], { input: rgba });
+    assert.deepEqual(Buffer.from(rgbaToChannels(rgba, 1)), expected);
+    assert.deepEqual(Array.from(rgbaToChannels(rgba.subarray(0, 8), 3)), [0, 7, 200, 37, 108, 253]);
+  });
+
+  it('repeats grey into three channels', () => {
+    const rgb = grayToChannels({ width: 2, height: 1, channels: 1, data: Uint8Array.from([5, 9]) }, 3);
+    assert.deepEqual(Array.from(rgb.data), [5, 5, 5, 9, 9, 9]);
+  });
+});
