@@ -24,7 +24,7 @@ def medical_data_dir() -> Path:
     """The real medical images. Missing data skips the test, except in CI, where it fails."""
     if not MEDICAL_DATA_DIR.is_dir():
         reason = f"real medical data not found at {MEDICAL_DATA_DIR} (set MEDICAL_DATA_DIR)"
-        if os.environ.get("CI", "").lower() == "true":
+        if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
     return MEDICAL_DATA_DIR

@@ -133,3 +133,20 @@ def test_patient_sees_signed_reports_only(alice, bob, case):
     assert patient.get(f"/api/v1/reports/{report_id}/").status_code == 404
     client_for(bob).post(f"/api/v1/reports/{report_id}/sign/")
     assert [row["id"] for row in patient.get(f"/api/v1/cases/{case.pk}/reports/").json()] == [report_id]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE reports_report SET impression = 'Rewritten.' WHERE id = %s", "DELETE FROM reports_report WHERE id = %s"],
+)
+def test_database_refuses_to_change_a_signed_report(bob, case, statement):
+    from django.db import DatabaseError, connection, transaction
+
+    report_id = draft(bob, case).json()["id"]
+    with connection.cursor() as cursor:  # drafts stay editable
+        cursor.execute("UPDATE reports_report SET findings = 'Edited draft.' WHERE id = %s", [report_id])
+    client_for(bob).post(f"/api/v1/reports/{report_id}/sign/")
+    with pytest.raises(DatabaseError, match="immutable"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, [report_id])
+    assert Report.objects.get(pk=report_id).impression == "Pneumonia."
