@@ -1,0 +1,160 @@
+"""TF.js in headless Chromium: model load time and per-image latency per backend, on the real X-rays.
+
+    .venv/bin/python -m bench.browser_inference [--model exported_models/chest-xray-pneumonia/1.0.0]
+        [--backends wasm webgl cpu] [--repeats 1] [--data-dir ../shared/data]
+
+Builds web/dist if missing (npm run build), serves it, the model package and the images from a local
+HTTP server on 127.0.0.1, and drives web/dist/demo.html in Debian's Chromium (never a downloaded
+browser). Per image it times what a user waits for after choosing a file: decode + preprocess and
+predict (in the graph) + drawing the heat map. Fetching the file is not timed (a user's file is
+already local). Load time = metadata + weights + backend setup + one warm-up run. Prints numbers only.
+
+The helpers (static server, browser launch, build) are shared with tests/web/.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import os
+import posixpath
+import subprocess
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+WEB = REPO / "web"
+DIST = WEB / "dist"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Headless, offline, and nothing that phones home: the page must only use local files.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BACKENDS = ("wasm", "webgl", "cpu")
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("MEDICAL_DATA_DIR", REPO.parent / "shared" / "data"))
+
+
+def ensure_built(force: bool = False) -> Path:
+    """Runs `npm run build` in web/ unless web/dist already holds the demo page."""
+    if force or not (DIST / "demo.js").exists() or not (DIST / "demo.html").exists():
+        subprocess.run(["npm", "run", "build"], cwd=WEB, check=True)
+    return DIST
+
+
+class _MountedFiles(SimpleHTTPRequestHandler):
+    """Serves files from several folders, each under a URL prefix; nothing outside them."""
+
+    mounts: dict[str, Path] = {}
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".wasm": "application/wasm",
+                      ".js": "text/javascript", ".mjs": "text/javascript", ".json": "application/json"}
+
+    def translate_path(self, path: str) -> str:
+        path = posixpath.normpath(urllib.parse.unquote(urllib.parse.urlsplit(path).path))
+        for prefix, folder in sorted(self.mounts.items(), key=lambda m: -len(m[0])):
+            if path == prefix.rstrip("/") or path.startswith(prefix):
+                target = (folder / path[len(prefix):].lstrip("/")).resolve()
+                if target == folder or folder in target.parents:
+                    return str(target)
+        return str(Path("/nonexistent"))
+
+    def log_message(self, format: str, *args) -> None:  # quiet: tests and benchmarks print their own
+        pass
+
+
+@contextlib.contextmanager
+def static_server(mounts: dict[str, Path]) -> Iterator[str]:
+    """Serves `{url prefix: folder}` on 127.0.0.1 from a thread; yields the base URL."""
+    handler = type("Handler", (_MountedFiles,), {"mounts": {p: f.resolve() for p, f in mounts.items()}})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(DIST)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[object]:
+    """Headless Debian Chromium through Playwright; yields the Browser."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_demo(browser, base_url: str, model_url: str, backend: str | None = None):
+    """Opens the demo page on one backend and loads the model; returns (page, load info)."""
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    query = f"?backend={backend}" if backend else ""
+    page.goto(f"{base_url}/demo.html{query}")
+    try:
+        page.evaluate("window.inference.ready")
+        info = page.evaluate("(url) => window.inference.load(url)", model_url)
+    except Exception as error:
+        raise RuntimeError(f"demo page failed: {error}; page errors: {errors}") from error
+    return page, info
+
+
+def chest_xrays(data_dir: Path) -> list[dict]:
+    """The 20 full-size X-rays: manifest rows with `file` relative to chest_xray_kermany/."""
+    with open(data_dir / "chest_xray_kermany" / "manifest.csv") as f:
+        return list(csv.DictReader(f))
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    return float(np.percentile(values, 50)), float(np.percentile(values, 95))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default=None, help="model package folder (default: the shipped pneumonia one)")
+    parser.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS)
+    parser.add_argument("--repeats", type=int, default=1, help="passes over the 20 images per backend")
+    parser.add_argument("--data-dir", type=Path, default=default_data_dir())
+    parser.add_argument("--rebuild", action="store_true", help="run npm run build even if web/dist exists")
+    args = parser.parse_args()
+
+    package = Path(args.model) if args.model else max(REPO.glob("exported_models/chest-xray-pneumonia/*/"))
+    rows = chest_xrays(args.data_dir)
+    ensure_built(force=args.rebuild)
+    mounts = {"/": DIST, "/model/": package, "/xrays/": args.data_dir / "chest_xray_kermany"}
+    print(f"model {package}; {len(rows)} images x {args.repeats} pass(es); Chromium {CHROMIUM}")
+    print(f"{'backend':<8} {'load ms':>8} {'p50 ms':>8} {'p95 ms':>8}  (decode / predict / draw p50)")
+    with static_server(mounts) as base_url, chromium() as browser:
+        for backend in args.backends:
+            started = time.perf_counter()
+            page, info = open_demo(browser, base_url, "/model", backend)
+            page_ms = (time.perf_counter() - started) * 1000
+            totals, parts = [], {"decodeMs": [], "predictMs": [], "drawMs": []}
+            for _ in range(args.repeats):
+                for row in rows:
+                    result = page.evaluate("(url) => window.inference.analyseUrl(url)", f"/xrays/{row['file']}")
+                    totals.append(result["timings"]["totalMs"])
+                    for key in parts:
+                        parts[key].append(result["timings"][key])
+            page.close()
+            p50, p95 = percentiles(totals)
+            detail = " / ".join(f"{np.percentile(v, 50):.1f}" for v in parts.values())
+            print(f"{info['backend']:<8} {info['loadMs']:>8.0f} {p50:>8.1f} {p95:>8.1f}  ({detail}); "
+                  f"page open + load {page_ms:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

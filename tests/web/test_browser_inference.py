@@ -1,0 +1,136 @@
+"""In-browser readings (TF.js in Chromium) agree with the server's SavedModel on real images.
+
+    .venv/bin/python -m pytest tests/web/test_browser_inference.py
+
+Builds web/dist first when it is missing (`npm run build` in web/). Drives web/dist/demo.html in
+Debian's Chromium (`apt-get install chromium`; never a downloaded browser) through Playwright,
+served with the shipped pneumonia package and the real data from a local server on 127.0.0.1.
+Without Chromium or the data it skips with the reason; under CI=true it fails instead. Without the
+shipped package it fails: that package is what the product ships.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench.browser_inference import (CHROMIUM, REPO, chest_xrays, chromium, default_data_dir,
+                                     ensure_built, open_demo, static_server)
+
+PACKAGE_ROOT = REPO / "exported_models" / "chest-xray-pneumonia"
+TOLERANCE = 1e-3  # browser vs server probability, per class
+
+
+def require(present: bool, message: str) -> None:
+    if present:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def package() -> Path:
+    versions = sorted(p.parent for p in PACKAGE_ROOT.glob("*/model_metadata.json"))
+    if not versions:
+        pytest.fail(f"no shipped pneumonia model package under {PACKAGE_ROOT} (expected <version>/model_metadata.json)")
+    return versions[-1]
+
+
+@pytest.fixture(scope="module")
+def data_dir() -> Path:
+    path = default_data_dir()
+    require((path / "chest_xray_kermany" / "manifest.csv").exists(),
+            f"real data not found at {path} (set MEDICAL_DATA_DIR to the data directory)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def server_readings(package: Path, data_dir: Path) -> dict[str, dict]:
+    """What the server computes: decode_image_file pixels through the SavedModel's serve signature."""
+    import tensorflow as tf
+
+    from training.decoding import decode_image_file
+
+    channels = json.loads((package / "model_metadata.json").read_text())["input"]["channels"]
+    model = tf.saved_model.load(str(package / "saved_model"))
+    files = [f"chest_xray_kermany/{row['file']}" for row in chest_xrays(data_dir)]
+    files += ["dicom/RG1_UNCI.dcm"]
+    readings = {}
+    for name in files:
+        pixels = decode_image_file(data_dir / name, channels=channels)
+        outputs = model.serve(tf.constant(pixels[None]))
+        readings[name] = {"probabilities": outputs["probabilities"].numpy()[0].tolist(),
+                          "sha256": hashlib.sha256(pixels.tobytes()).hexdigest(), "shape": list(pixels.shape)}
+    return readings
+
+
+@pytest.fixture(scope="module")
+def page(package: Path, data_dir: Path):
+    require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    require(shutil.which("npm") is not None or (REPO / "web" / "dist" / "demo.js").exists(),
+            "npm not found to build web/dist")
+    dist = ensure_built()
+    mounts = {"/": dist, "/model/": package, "/data/": data_dir}
+    with static_server(mounts) as base_url, chromium() as browser:
+        page, info = open_demo(browser, base_url, "/model")  # automatic backend choice
+        page.load_info = info
+        yield page
+        page.close()
+
+
+def analyse(page, name: str) -> dict:
+    return page.evaluate("(url) => window.inference.analyseUrl(url)", f"/data/{name}")
+
+
+def test_the_browser_picks_the_wasm_backend_and_loads_the_shipped_model(page, package):
+    metadata = json.loads((package / "model_metadata.json").read_text())
+    assert page.load_info["backend"] == "wasm"
+    assert (page.load_info["name"], page.load_info["version"]) == (metadata["name"], metadata["version"])
+
+
+def test_browser_and_server_probabilities_agree_on_the_full_size_xrays(page, server_readings):
+    xrays = [name for name in server_readings if name.startswith("chest_xray_kermany/")]
+    assert len(xrays) == 20
+    report, worst = [], 0.0
+    for name in xrays:
+        browser = analyse(page, name)
+        server = server_readings[name]["probabilities"]
+        diff = max(abs(b - s) for b, s in zip(browser["probabilities"], server))
+        worst = max(worst, diff)
+        report.append(f"{name}: browser {browser['probabilities'][1]:.6f} server {server[1]:.6f} "
+                      f"diff {diff:.2e} ({browser['timings']['totalMs']:.0f} ms)")
+    print("\n".join(report) + f"\nworst difference {worst:.2e} over {len(xrays)} X-rays")
+    assert worst <= TOLERANCE, "\n".join(report)
+
+
+def test_the_browser_decodes_the_jpegs_to_the_server_pixels(page, server_readings):
+    mismatched = []
+    for name, server in server_readings.items():
+        if not name.endswith(".jpeg"):
+            continue
+        pixels = analyse(page, name)["pixels"]
+        assert [pixels["height"], pixels["width"], pixels["channels"]] == server["shape"], name
+        if pixels["sha256"] != server["sha256"]:
+            mismatched.append(name)
+    assert not mismatched, f"browser and server decoded these to different pixels: {mismatched}"
+
+
+def test_uncompressed_dicom_is_read_in_the_browser_like_on_the_server(page, server_readings):
+    name = "dicom/RG1_UNCI.dcm"
+    browser = analyse(page, name)
+    assert browser["pixels"]["sha256"] == server_readings[name]["sha256"]
+    diff = max(abs(b - s) for b, s in zip(browser["probabilities"], server_readings[name]["probabilities"]))
+    assert diff <= TOLERANCE
+
+
+def test_jpeg2000_dicom_is_left_to_the_server(page, data_dir):
+    require((data_dir / "dicom" / "RG1_J2KI.dcm").exists(), "RG1_J2KI.dcm not found in the data directory")
+    error = page.evaluate(
+        "(url) => window.inference.analyseUrl(url).then(() => null, (e) => e.name)", "/data/dicom/RG1_J2KI.dcm")
+    assert error == "UnsupportedInBrowserError"
+    assert "server" in page.text_content("[role=alert]")
