@@ -11,8 +11,13 @@ class CaseAdmin(AuditedModelAdmin):
     list_filter = ["status", "ai_flagged"]
     search_fields = ["title", "patient__username", "patient__last_name"]
     raw_id_fields = ["patient", "created_by"]
-    # The workflow moves cases through their states; the admin must not skip steps.
-    readonly_fields = ["status", "ai_flagged", "created_at", "updated_at", "submitted_at", "reported_at"]
+
+    # Clinic admins read clinical records; patients and doctors change them through the workflow.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -16,6 +16,9 @@ class ImageAdmin(AuditedModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # uploads go through validation in the API
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 

@@ -137,17 +137,26 @@ def test_bad_export_filter_is_a_json_400(admin):
     assert response.json()["error"]["code"] == "invalid"
 
 
-def test_admin_site_pages_over_patient_data_are_audited(admin, alice):
+def test_admin_site_pages_over_patient_data_are_audited(admin, alice, dan):
     case = make_case(patient=alice)
     client = client_for(admin)
     assert client.get("/admin/cases/case/").status_code == 200
     assert client.get(f"/admin/cases/case/{case.pk}/change/").status_code == 200
     response = client.post(
-        f"/admin/cases/case/{case.pk}/change/",
-        {"title": "Renamed in admin", "description": "", "patient": alice.pk, "created_by": alice.pk},
+        "/admin/accounts/carerelationship/add/",
+        {"doctor": dan.pk, "patient": alice.pk, "started_at_0": "2026-01-02", "started_at_1": "10:00:00"},
     )
-    assert response.status_code == 302
-    events = AuditEvent.objects.filter(actor=admin, object_type="case")
-    assert {event.action for event in events} == {"case.admin_list", "case.admin_read", "case.admin_update"}
-    update = events.get(action="case.admin_update")
-    assert (update.patient_id, update.detail) == (alice.pk, {"fields": ["title"]})
+    assert response.status_code == 302, response.content[:2000]
+    actions = set(AuditEvent.objects.filter(actor=admin).values_list("action", flat=True))
+    assert {"case.admin_list", "case.admin_read", "care_relationship.admin_create"} <= actions
+    created = AuditEvent.objects.get(action="care_relationship.admin_create")
+    assert created.patient_id == alice.pk
+
+
+def test_clinical_records_are_read_only_in_the_admin_site(admin, alice):
+    case = make_case(patient=alice, title="Original")
+    client = client_for(admin)
+    client.post(f"/admin/cases/case/{case.pk}/change/", {"title": "Changed in admin"})
+    case.refresh_from_db()
+    assert case.title == "Original"
+    assert client.get("/admin/cases/case/add/").status_code == 403
