@@ -331,3 +331,15 @@ def test_half_written_copy_from_a_crash_is_replaced(alice, case, settings):
     leftover.write_bytes(content[:10])
     assert post_file(alice, case, "a.png", content).status_code == 201
     assert leftover.read_bytes() == content
+
+
+def test_real_dicom_stripped_of_its_pixel_data_is_refused(alice, case, settings, medical_data_dir):
+    from io import BytesIO
+
+    dataset = pydicom.dcmread(medical_data_dir / "dicom" / "MR_small.dcm")
+    del dataset.PixelData
+    buffer = BytesIO()
+    dataset.save_as(buffer)
+    response = post_file(alice, case, "MR_small.dcm", buffer.getvalue())
+    assert_refused(response, 422, "dicom_without_pixels", settings)
+    assert response.json()["error"]["message"] == "The DICOM file holds no image (it has no pixel data)."
