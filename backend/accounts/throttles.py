@@ -1,4 +1,8 @@
+from collections.abc import Callable
+from functools import wraps
+
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -26,3 +30,20 @@ class LoginUsernameThrottle(_CredentialThrottle):
         if not username:
             return None
         return self.cache_format % {"scope": self.scope, "ident": username}
+
+
+def throttled_login(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Apply the API's login limits to a plain Django login view (the admin site's)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method == "POST":
+            request.data = request.POST  # what LoginUsernameThrottle reads
+            for throttle in (LoginIPThrottle(), LoginUsernameThrottle()):
+                if not throttle.allow_request(request, None):
+                    response = HttpResponse("Too many sign-in attempts. Try again later.", status=429)
+                    response["Retry-After"] = str(int(throttle.wait() or 60))
+                    return response
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -23,7 +23,7 @@ def audit_record(
         actor_role=getattr(actor, "role", "") if authenticated else "",
         action=action,
         object_type=object_type,
-        object_id="" if object_id is None else str(object_id),
+        object_id="" if object_id is None else str(object_id)[:64],
         patient_id=patient_id,
         allowed=allowed,
         ip_address=origin.ip,

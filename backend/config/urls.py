@@ -3,6 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from accounts.throttles import throttled_login
+
 api_v1 = [
     path("", include("health.urls")),
     path("", include("accounts.urls")),
@@ -16,6 +18,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # Before admin.site.urls so that the admin's sign-in form has the API's login limits.
+    path("admin/login/", throttled_login(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]

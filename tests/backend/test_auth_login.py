@@ -70,3 +70,12 @@ def test_anonymous_caller_gets_401_with_a_json_error(anon_client):
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
     assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_admin_site_sign_in_is_throttled_too(admin, settings):
+    from django.test import Client
+
+    settings.LOGIN_THROTTLE_RATE = "2/min"
+    client = Client()
+    statuses = [client.post("/admin/login/", {"username": "admin", "password": "wrong"}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]

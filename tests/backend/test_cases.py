@@ -119,3 +119,9 @@ def test_listing_cases_records_which_cases_were_shown(alice, bob):
     case = make_case(patient=alice)
     client_for(bob).get("/api/v1/cases/")
     assert AuditEvent.objects.get(action="case.list", actor=bob).detail == {"ids": [case.pk]}
+
+
+def test_absurdly_large_ids_are_a_plain_404(alice):
+    response = client_for(alice).get(f"/api/v1/cases/{'9' * 80}/")
+    assert response.status_code == 404
+    assert AuditEvent.objects.get(action="case.read").allowed is False
