@@ -17,6 +17,7 @@ const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const JPEG_MAGIC = [0xff, 0xd8, 0xff];
 const DICOM_MAGIC_OFFSET = 128; // "DICM" follows a 128-byte preamble
 const PNG_BIT_DEPTH_OFFSET = 24; // in the IHDR chunk, which must come first
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /**
  * @typedef {object} Pixels
@@ -73,8 +74,17 @@ export function rgbaToChannels(rgba, channels) {
   const count = rgba.length / 4;
   if (channels === 1) {
     const out = new Uint8Array(count);
+    // Pillow's ImagingConvert rgb2l: weights scaled by 2^16, plus a half for rounding.
+    if (LITTLE_ENDIAN && rgba.byteOffset % 4 === 0) {
+      // One 32-bit read per pixel (R is the low byte) is much faster.
+      const words = new Uint32Array(rgba.buffer, rgba.byteOffset, count);
+      for (let i = 0; i < count; i++) {
+        const v = words[i];
+        out[i] = ((v & 255) * 19595 + ((v >>> 8) & 255) * 38470 + ((v >>> 16) & 255) * 7471 + 0x8000) >>> 16;
+      }
+      return out;
+    }
     for (let i = 0, j = 0; i < count; i++, j += 4) {
-      // Pillow's ImagingConvert rgb2l: weights scaled by 2^16, plus a half for rounding.
       out[i] = (rgba[j] * 19595 + rgba[j + 1] * 38470 + rgba[j + 2] * 7471 + 0x8000) >>> 16;
     }
     return out;

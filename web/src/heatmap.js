@@ -111,7 +111,9 @@ export function drawReading(canvas, pixels, heatmap, { opacity = 0.45, maxSize =
   const context = canvas.getContext('2d');
   context.imageSmoothingEnabled = true;
   context.imageSmoothingQuality = 'high';
-  context.drawImage(toCanvas(pixels.width, pixels.height, toRgba(pixels)), 0, 0, canvas.width, canvas.height);
+  // Averaging down to the canvas in JS is several times cheaper than putting a
+  // full-size X-ray on a canvas and letting the browser scale it.
+  context.putImageData(new ImageData(downscaleToRgba(pixels, canvas.width, canvas.height), canvas.width, canvas.height), 0, 0);
   if (heatmap && opacity > 0) drawHeatmap(context, heatmap, pixels.width, pixels.height, scale, { opacity, colormap });
   return { scale };
 }
@@ -136,15 +138,57 @@ export function drawHeatmap(context, heatmap, imageWidth, imageHeight, scale, op
   context.drawImage(overlay, Math.round(crop.x * scale), Math.round(crop.y * scale), side, side);
 }
 
-/** Grayscale or RGB pixels to opaque RGBA. */
-function toRgba({ width, height, channels, data }) {
-  const rgba = new Uint8ClampedArray(width * height * 4);
-  for (let i = 0, j = 0; i < width * height; i++, j += channels) {
-    rgba[4 * i] = data[j];
-    rgba[4 * i + 1] = data[j + (channels === 3 ? 1 : 0)];
-    rgba[4 * i + 2] = data[j + (channels === 3 ? 2 : 0)];
-    rgba[4 * i + 3] = 255;
+/**
+ * Grayscale or RGB pixels to opaque RGBA at a smaller (or equal) size, each
+ * output pixel the mean of the input pixels it covers (a box filter).
+ *
+ * @param {import('./decode.js').Pixels} pixels
+ * @param {number} outWidth at most pixels.width
+ * @param {number} outHeight at most pixels.height
+ * @returns {Uint8ClampedArray}
+ */
+export function downscaleToRgba({ width, height, channels, data }, outWidth, outHeight) {
+  const rgba = new Uint8ClampedArray(outWidth * outHeight * 4);
+  const columnOf = new Int32Array(width);
+  const columnCount = new Int32Array(outWidth);
+  for (let x = 0; x < width; x++) {
+    columnOf[x] = Math.min(outWidth - 1, Math.floor((x * outWidth) / width));
+    columnCount[columnOf[x]]++;
   }
+  const sums = new Float64Array(outWidth * channels);
+  let outRow = 0;
+  let rowsInBand = 0;
+  const flush = () => {
+    for (let ox = 0; ox < outWidth; ox++) {
+      const n = columnCount[ox] * rowsInBand;
+      const o = (outRow * outWidth + ox) * 4;
+      for (let c = 0; c < 3; c++) rgba[o + c] = sums[ox * channels + (channels === 3 ? c : 0)] / n;
+      rgba[o + 3] = 255;
+    }
+    sums.fill(0);
+    rowsInBand = 0;
+  };
+  for (let y = 0; y < height; y++) {
+    const target = Math.min(outHeight - 1, Math.floor((y * outHeight) / height));
+    if (target !== outRow) {
+      flush();
+      outRow = target;
+    }
+    const row = y * width * channels;
+    if (channels === 1) {
+      for (let x = 0; x < width; x++) sums[columnOf[x]] += data[row + x];
+    } else {
+      for (let x = 0; x < width; x++) {
+        const i = row + x * channels;
+        const o = columnOf[x] * channels;
+        sums[o] += data[i];
+        sums[o + 1] += data[i + 1];
+        sums[o + 2] += data[i + 2];
+      }
+    }
+    rowsInBand++;
+  }
+  flush();
   return rgba;
 }
 

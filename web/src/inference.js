@@ -12,5 +12,5 @@
 export { BACKEND_ORDER, Classifier, decideLabel, loadModel, selectBackend } from './model.js';
 export { decodeImage, grayToChannels, rgbaToChannels, sniffImageType } from './decode.js';
 export { decodeDicom } from './dicom.js';
-export { centerSquare, colorize, drawHeatmap, drawReading, JET, upsampleBilinear } from './heatmap.js';
+export { centerSquare, colorize, downscaleToRgba, drawHeatmap, drawReading, JET, upsampleBilinear } from './heatmap.js';
 export { ImageDecodeError, NoBackendError, UnsupportedInBrowserError } from './errors.js';

@@ -144,6 +144,9 @@ describe('file type sniffing and conversions', () => {
       'sys.stdout.buffer.write(np.asarray(Image.fromarray(a, "RGBA").convert("L")).tobytes())';
     const expected = execFileSync(python, ['-c', script], { input: rgba });
     assert.deepEqual(Buffer.from(rgbaToChannels(rgba, 1)), expected);
+    const unaligned = new Uint8Array(new ArrayBuffer(rgba.length + 1), 1);
+    unaligned.set(rgba);
+    assert.deepEqual(Buffer.from(rgbaToChannels(unaligned, 1)), expected, 'byte-by-byte path');
     assert.deepEqual(Array.from(rgbaToChannels(rgba.subarray(0, 8), 3)), [0, 7, 200, 37, 108, 253]);
   });
 

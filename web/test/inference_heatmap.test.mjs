@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { centerSquare, colorize, JET, upsampleBilinear } from '../src/heatmap.js';
+import { centerSquare, colorize, downscaleToRgba, JET, upsampleBilinear } from '../src/heatmap.js';
 
 test('covers the square the graph crops (offsets rounded down)', () => {
   assert.deepEqual(centerSquare(2444, 2155), { x: 144, y: 0, size: 2155 });
@@ -27,4 +27,13 @@ test('colours low values blue and high values red, with the chosen opacity', () 
   assert.deepEqual(Array.from(rgba.subarray(8, 12)), Array.from(rgba.subarray(0, 4)), 'values are clamped to [0, 1]');
   assert.deepEqual(Array.from(rgba.subarray(12, 16)), Array.from(rgba.subarray(4, 8)));
   assert.equal(colorize(Float32Array.from([0.5]), { opacity: 0 })[3], 0);
+});
+
+test('shrinks images for display by averaging the pixels each output pixel covers', () => {
+  // 4x2 grayscale to 2x1: each output pixel is the mean of a 2x2 block.
+  const gray = { width: 4, height: 2, channels: 1, data: Uint8Array.from([0, 10, 100, 200, 20, 30, 50, 50]) };
+  assert.deepEqual(Array.from(downscaleToRgba(gray, 2, 1)), [15, 15, 15, 255, 100, 100, 100, 255]);
+  const rgb = { width: 2, height: 1, channels: 3, data: Uint8Array.from([10, 20, 30, 40, 50, 60]) };
+  assert.deepEqual(Array.from(downscaleToRgba(rgb, 2, 1)), [10, 20, 30, 255, 40, 50, 60, 255]);
+  assert.deepEqual(Array.from(downscaleToRgba(rgb, 1, 1)), [25, 35, 45, 255]);
 });
