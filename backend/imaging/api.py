@@ -12,7 +12,6 @@ from cases.permissions import require_clinical_writer
 from cases.selectors import case_get
 from config.errors import ApplicationError
 from imaging import selectors, services
-from imaging.models import Image
 from imaging.serializers import ImageSerializer, ImageUploadSerializer
 
 EXTENSIONS = {"png": "png", "jpeg": "jpg", "dicom": "dcm"}
@@ -52,9 +51,7 @@ class ImageDetailView(APIView):
         return Response(ImageSerializer(image).data)
 
 
-def _private_file(
-    image: Image, *, path: str, content_type: str, download_name: str, as_attachment: bool
-) -> FileResponse:
+def _private_file(*, path: str, content_type: str, download_name: str, as_attachment: bool) -> FileResponse:
     response = FileResponse(
         default_storage.open(path, "rb"),
         content_type=content_type,
@@ -74,7 +71,6 @@ class ImageFileView(APIView):
     def get(self, request, image_id: int):
         image = selectors.image_get(user=request.user, image_id=image_id, action="image.download")
         return _private_file(
-            image,
             path=image.original.name,
             content_type=image.content_type,
             download_name=f"image-{image.pk}.{EXTENSIONS[image.kind]}",
@@ -89,7 +85,6 @@ class ImagePreviewView(APIView):
     def get(self, request, image_id: int):
         image = selectors.image_get(user=request.user, image_id=image_id, action="image.preview")
         return _private_file(
-            image,
             path=image.preview.name,
             content_type="image/png",
             download_name=f"image-{image.pk}.png",
