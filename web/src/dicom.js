@@ -13,37 +13,7 @@
 // rescale/window), photometric interpretations other than MONOCHROME1/2, and
 // bit depths other than 8/16. Colour DICOM fails as it does on the server.
 import { ImageDecodeError, UnsupportedInBrowserError } from './errors.js';
-
-const PREAMBLE_BYTES = 128;
-const IMPLICIT_LITTLE = '1.2.840.10008.1.2';
-const EXPLICIT_LITTLE = '1.2.840.10008.1.2.1';
-// Explicit-VR elements with these VRs have 2 reserved bytes and a 32-bit length.
-const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
-const UNDEFINED_LENGTH = 0xffffffff;
-const ITEM = 0xfffee000;
-const ITEM_END = 0xfffee00d;
-const SEQUENCE_END = 0xfffee0dd;
-
-const TAG = {
-  transferSyntax: 0x00020010,
-  samplesPerPixel: 0x00280002,
-  photometric: 0x00280004,
-  numberOfFrames: 0x00280008,
-  rows: 0x00280010,
-  columns: 0x00280011,
-  bitsAllocated: 0x00280100,
-  bitsStored: 0x00280101,
-  pixelRepresentation: 0x00280103,
-  windowCenter: 0x00281050,
-  windowWidth: 0x00281051,
-  rescaleIntercept: 0x00281052,
-  rescaleSlope: 0x00281053,
-  voiLutFunction: 0x00281056,
-  modalityLutSequence: 0x00283000,
-  voiLutSequence: 0x00283010,
-  pixelData: 0x7fe00010,
-};
-const WANTED = new Set(Object.values(TAG));
+import { EXPLICIT_LITTLE, IMPLICIT_LITTLE, readElements, TAG, UNDEFINED_LENGTH } from './dicom_elements.js';
 
 /**
  * Decode an uncompressed DICOM file to 8-bit grayscale, as the server does.
@@ -77,8 +47,8 @@ export function decodeDicom(bytes) {
   const columns = elements.uint16(TAG.columns);
   const stored = firstFrame(elements, rows, columns);
   const rescale = modalityRescale(elements);
-  const window = elements.has(TAG.windowCenter) && elements.has(TAG.windowWidth) ? windowing(elements) : (v) => v;
-  const data = stretchToBytes(stored, (v) => window(rescale(v)), photometric === 'MONOCHROME1');
+  const voi = elements.has(TAG.windowCenter) && elements.has(TAG.windowWidth) ? windowing(elements) : (v) => v;
+  const data = stretchToBytes(stored, (v) => voi(rescale(v)), photometric === 'MONOCHROME1');
   return { width: columns, height: rows, channels: 1, data };
 }
 
@@ -94,8 +64,11 @@ function firstFrame(elements, rows, columns) {
   const count = rows * columns;
   const bytesPerValue = bitsAllocated / 8;
   const { offset, length } = elements.get(TAG.pixelData);
+  if (length === UNDEFINED_LENGTH) {
+    throw new ImageDecodeError('DICOM pixel data is encapsulated although the transfer syntax says uncompressed');
+  }
   const frameBytes = count * bytesPerValue;
-  if (length === UNDEFINED_LENGTH || length < frameBytes || offset + frameBytes > elements.bytes.length) {
+  if (length < frameBytes || offset + frameBytes > elements.bytes.length) {
     throw new ImageDecodeError('DICOM pixel data is shorter than its rows and columns say (truncated?)');
   }
   // Copy the frame so 16-bit values are aligned; typed arrays read them in the
@@ -197,113 +170,4 @@ function stretchToBytes(stored, transform, invert) {
 function roundHalfEven(x) {
   const r = Math.round(x);
   return r - x === 0.5 && (r & 1) === 1 ? r - 1 : r;
-}
-
-/**
- * Walk the meta group and the top-level data set, remembering where the few
- * elements we need are; sequences are skipped (only "has items" is kept).
- */
-function readElements(bytes) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const found = new Map();
-  const text = (offset, length) => String.fromCharCode(...bytes.subarray(offset, offset + length));
-  if (bytes.length < PREAMBLE_BYTES + 4 || text(PREAMBLE_BYTES, 4) !== 'DICM') {
-    throw new ImageDecodeError('not a DICOM file (no "DICM" after the 128-byte preamble)');
-  }
-  const need = (offset, n) => {
-    if (offset + n > bytes.length) throw new ImageDecodeError('DICOM file is truncated');
-  };
-
-  // Reads one element header at `offset`; returns its tag, value offset and length.
-  const header = (offset, explicit) => {
-    need(offset, 8);
-    const tag = ((view.getUint16(offset, true) << 16) | view.getUint16(offset + 2, true)) >>> 0;
-    if (tag >>> 16 === 0xfffe || !explicit) {
-      return { tag, vr: null, valueOffset: offset + 8, length: view.getUint32(offset + 4, true) };
-    }
-    const vr = text(offset + 4, 2);
-    if (LONG_VRS.has(vr)) {
-      need(offset, 12);
-      return { tag, vr, valueOffset: offset + 12, length: view.getUint32(offset + 8, true) };
-    }
-    return { tag, vr, valueOffset: offset + 8, length: view.getUint16(offset + 6, true) };
-  };
-
-  // Skips a sequence of undefined length; returns the offset after it and whether it had items.
-  const skipSequence = (offset, explicit) => {
-    let hadItems = false;
-    for (;;) {
-      const item = header(offset, false);
-      offset = item.valueOffset;
-      if (item.tag === SEQUENCE_END) return { offset, hadItems };
-      if (item.tag !== ITEM) throw new ImageDecodeError('malformed DICOM sequence');
-      hadItems = true;
-      offset = item.length === UNDEFINED_LENGTH ? walk(offset, explicit, ITEM_END, null) : offset + item.length;
-    }
-  };
-
-  // Walks elements until `stopTag` (an item end) or, at the top level, the end of the file.
-  const walk = (offset, explicit, stopTag, record) => {
-    while (offset < bytes.length) {
-      const element = header(offset, explicit);
-      if (element.tag === stopTag) return element.valueOffset;
-      if (record && element.tag >>> 16 !== 0x0002 && record.metaOnly) return offset;
-      let next;
-      let hadItems = element.length > 0;
-      if (element.length === UNDEFINED_LENGTH) {
-        if (element.tag === TAG.pixelData) {
-          // Encapsulated pixel data under a native transfer syntax: nothing we can read.
-          record?.set(element.tag, { offset: element.valueOffset, length: element.length });
-          return bytes.length;
-        }
-        ({ offset: next, hadItems } = skipSequence(element.valueOffset, explicit));
-      } else {
-        next = element.valueOffset + element.length;
-        need(element.valueOffset, element.tag === TAG.pixelData ? 0 : element.length);
-      }
-      if (record && WANTED.has(element.tag)) {
-        record.set(element.tag, { offset: element.valueOffset, length: element.length, hadItems });
-      }
-      offset = next;
-    }
-    if (stopTag !== null) throw new ImageDecodeError('DICOM file is truncated inside a sequence');
-    return offset;
-  };
-
-  // The meta group (0002) is always explicit VR little endian; it tells the rest.
-  const meta = new Map();
-  meta.metaOnly = true;
-  const dataStart = walk(PREAMBLE_BYTES + 4, true, null, meta);
-  const syntaxAt = meta.get(TAG.transferSyntax);
-  const syntax = syntaxAt ? text(syntaxAt.offset, syntaxAt.length).replace(/[\0 ]+$/, '') : '';
-  for (const [tag, where] of meta) found.set(tag, where);
-  if (syntax === IMPLICIT_LITTLE || syntax === EXPLICIT_LITTLE) {
-    walk(dataStart, syntax === EXPLICIT_LITTLE, null, found);
-  }
-  return elementReader(view, bytes, found, text);
-}
-
-function elementReader(view, bytes, found, text) {
-  const string = (tag) => {
-    const at = found.get(tag);
-    return at ? text(at.offset, at.length).replace(/[\0 ]+$/, '').trim() : null;
-  };
-  return {
-    bytes,
-    // An element present with an empty value counts as absent, as in pydicom.
-    has: (tag) => (found.get(tag)?.length ?? 0) > 0,
-    get: (tag) => found.get(tag),
-    hasItems: (tag) => Boolean(found.get(tag)?.hadItems),
-    string,
-    uint16: (tag) => {
-      const at = found.get(tag);
-      return at && at.length >= 2 ? view.getUint16(at.offset, true) : null;
-    },
-    // Decimal String values may hold several (backslash-separated): the first one wins, as in pydicom.
-    number: (tag) => {
-      const value = Number.parseFloat(string(tag).split('\\')[0]);
-      if (!Number.isFinite(value)) throw new ImageDecodeError(`DICOM element ${tag.toString(16)} is not a number`);
-      return value;
-    },
-  };
 }

@@ -28,54 +28,77 @@ function requirePath(t, path, what) {
   return false;
 }
 
-/** Runs the server's decoder on each file once; returns {name: {shape, bytes}}. */
-function pythonDecode(files) {
-  const out = mkdtempSync(join(tmpdir(), 'decode-'));
-  after(() => rmSync(out, { recursive: true, force: true }));
+/**
+ * Runs the server's decoder once on each file, and on an implicit-VR copy of
+ * the first one (pydicom writes it), writing into `out`; returns {path: {shape, bytes}}.
+ */
+function pythonDecode(files, out) {
+  const implicitCopy = join(out, 'implicit_vr.dcm');
   const script = [
     'import json, sys',
+    'import pydicom',
+    'from pydicom.uid import ImplicitVRLittleEndian',
     'from training.decoding import decode_image_file',
+    'out, paths = sys.argv[1], sys.argv[2:]',
+    'dataset = pydicom.dcmread(paths[0])',
+    'dataset.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian',
+    'dataset.save_as(f"{out}/implicit_vr.dcm", enforce_file_format=True)',
+    'paths.append(f"{out}/implicit_vr.dcm")',
     'shapes = {}',
-    'for i, path in enumerate(sys.argv[2:]):',
+    'for i, path in enumerate(paths):',
     '    pixels = decode_image_file(path, channels=1)',
-    '    pixels.tofile(f"{sys.argv[1]}/{i}.raw")',
+    '    pixels.tofile(f"{out}/{i}.raw")',
     '    shapes[path] = list(pixels.shape)',
     'print(json.dumps(shapes))',
   ].join('\n');
   const stdout = execFileSync(python, ['-c', script, out, ...files], { cwd: repo, encoding: 'utf8' });
   const shapes = JSON.parse(stdout.trim().split('\n').pop());
-  return Object.fromEntries(files.map((f, i) => [f, { shape: shapes[f], bytes: readFileSync(join(out, `${i}.raw`)) }]));
+  const paths = [...files, implicitCopy];
+  return Object.fromEntries(paths.map((f, i) => [f, { shape: shapes[f], bytes: readFileSync(join(out, `${i}.raw`)) }]));
+}
+
+/** Decodes `path` in JS and asserts the pixels equal the server's, reporting how far off. */
+function assertSamePixels(t, path, reference) {
+  const image = decodeDicom(new Uint8Array(readFileSync(path)));
+  const { shape, bytes } = reference[path];
+  assert.deepEqual([image.height, image.width, image.channels], shape);
+  let differing = 0;
+  let worst = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const diff = Math.abs(image.data[i] - bytes[i]);
+    if (diff > 0) differing++;
+    worst = Math.max(worst, diff);
+  }
+  t.diagnostic(`${image.width}x${image.height}: ${differing} pixels differ, worst by ${worst}`);
+  assert.equal(differing, 0, `${differing} pixels differ from the Python decoder (worst by ${worst} grey levels)`);
 }
 
 describe('DICOM decoded in JS matches the server decoder', () => {
   let expected = null;
+  let out = null;
+  after(() => out && rmSync(out, { recursive: true, force: true }));
   const load = (t) => {
     if (!requirePath(t, dicomDir, 'real DICOM data') || !requirePath(t, python, 'Python with the training package')) {
       return null;
     }
-    expected ??= pythonDecode(UNCOMPRESSED.map((name) => join(dicomDir, name)));
+    out ??= mkdtempSync(join(tmpdir(), 'decode-'));
+    expected ??= pythonDecode(UNCOMPRESSED.map((name) => join(dicomDir, name)), out);
     return expected;
   };
 
   for (const name of UNCOMPRESSED) {
     it(`${name} gives identical pixels`, (t) => {
       const reference = load(t);
-      if (!reference) return;
-      const path = join(dicomDir, name);
-      const image = decodeDicom(new Uint8Array(readFileSync(path)));
-      const { shape, bytes } = reference[path];
-      assert.deepEqual([image.height, image.width, image.channels], shape);
-      let differing = 0;
-      let worst = 0;
-      for (let i = 0; i < bytes.length; i++) {
-        const diff = Math.abs(image.data[i] - bytes[i]);
-        if (diff > 0) differing++;
-        worst = Math.max(worst, diff);
-      }
-      t.diagnostic(`${image.width}x${image.height}: ${differing} pixels differ, worst by ${worst}`);
-      assert.equal(differing, 0, `${differing} pixels differ from the Python decoder (worst by ${worst} grey levels)`);
+      if (reference) assertSamePixels(t, join(dicomDir, name), reference);
     });
   }
+
+  it('reads implicit VR little endian files too', (t) => {
+    const reference = load(t);
+    if (!reference) return;
+    const copy = Object.keys(reference).find((path) => path.endsWith('implicit_vr.dcm'));
+    assertSamePixels(t, copy, reference);
+  });
 
   it('sends the JPEG 2000 DICOM to the server', async (t) => {
     const path = join(dicomDir, 'RG1_J2KI.dcm');
