@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.browser_inference [--model exported_models/chest-xray-pneumonia/1.0.0]
         [--backends wasm webgl cpu] [--repeats 1] [--data-dir ../shared/data]
 
-Builds web/dist if missing (npm run build), serves it, the model package and the images from a local
+Builds web/dist when missing or stale (npm run build), serves it, the model package and the images from a local
 HTTP server on 127.0.0.1, and drives web/dist/demo.html in Debian's Chromium (never a downloaded
 browser). Per image it times what a user waits for after choosing a file: decode + preprocess and
 predict (in the graph) + drawing the heat map. Fetching the file is not timed (a user's file is
@@ -44,8 +44,10 @@ def default_data_dir() -> Path:
 
 
 def ensure_built(force: bool = False) -> Path:
-    """Runs `npm run build` in web/ unless web/dist already holds the demo page."""
-    if force or not (DIST / "demo.js").exists() or not (DIST / "demo.html").exists():
+    """Runs `npm run build` in web/ when web/dist is missing or older than its sources."""
+    built = DIST / "demo.js"
+    sources = [*(WEB / "src").iterdir(), WEB / "build.mjs", WEB / "package-lock.json"]
+    if force or not built.exists() or max(p.stat().st_mtime for p in sources) > built.stat().st_mtime:
         subprocess.run(["npm", "run", "build"], cwd=WEB, check=True)
     return DIST
 
@@ -128,7 +130,7 @@ def main() -> None:
     parser.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS)
     parser.add_argument("--repeats", type=int, default=1, help="passes over the 20 images per backend")
     parser.add_argument("--data-dir", type=Path, default=default_data_dir())
-    parser.add_argument("--rebuild", action="store_true", help="run npm run build even if web/dist exists")
+    parser.add_argument("--rebuild", action="store_true", help="run npm run build even if web/dist is up to date")
     args = parser.parse_args()
 
     package = Path(args.model) if args.model else max(REPO.glob("exported_models/chest-xray-pneumonia/*/"))

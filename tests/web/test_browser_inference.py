@@ -2,7 +2,7 @@
 
     .venv/bin/python -m pytest tests/web/test_browser_inference.py
 
-Builds web/dist first when it is missing (`npm run build` in web/). Drives web/dist/demo.html in
+Builds web/dist first when it is missing or older than web/src (`npm run build` in web/). Drives web/dist/demo.html in
 Debian's Chromium (`apt-get install chromium`; never a downloaded browser) through Playwright,
 served with the shipped pneumonia package and the real data from a local server on 127.0.0.1.
 Without Chromium or the data it skips with the reason; under CI=true it fails instead. Without the
