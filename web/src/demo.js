@@ -21,6 +21,7 @@ async function load(baseUrl) {
   setStatus(`Loading model on ${backend}…`);
   state.model?.dispose();
   state.model = null;
+  $('file').disabled = true;
   const model = await loadModel(baseUrl, {
     onProgress: (fraction) => setStatus(`Loading model on ${backend}… ${Math.round(fraction * 100)}%`),
   });
