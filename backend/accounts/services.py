@@ -158,18 +158,18 @@ def user_update(
         raise ApplicationError("You cannot deactivate your own account.", code="cannot_deactivate_self")
     user.save()
     if changes.get("is_active") is False:
-        logout_everywhere(user=user)
+        logout_everywhere(user=user, requested_by=changed_by)
     audit_record(actor=changed_by, action="user.update", object_type="user", object_id=user.pk, detail=changes)
     return user
 
 
 @transaction.atomic
-def logout_everywhere(*, user: User) -> None:
-    """End every session and revoke every API token of `user`."""
+def logout_everywhere(*, user: User, requested_by: User | None = None) -> None:
+    """End every session and revoke every API token of `user` (at their or an admin's request)."""
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
     user.refresh_from_db(fields=["session_generation"])
     ApiToken.objects.filter(user=user).delete()
-    audit_record(actor=user, action="auth.logout_everywhere", object_type="user", object_id=user.pk)
+    audit_record(actor=requested_by or user, action="auth.logout_everywhere", object_type="user", object_id=user.pk)
 
 
 @transaction.atomic

@@ -46,3 +46,9 @@ def test_deactivating_a_user_ends_their_sessions(alice, admin):
     admin_client = signed_in_client("admin")
     assert admin_client.patch(f"/api/v1/users/{alice.pk}/", {"is_active": False}, format="json").status_code == 200
     assert session.get("/api/v1/auth/me/").status_code == 401
+
+
+def test_deactivation_is_audited_as_the_admins_doing(alice, admin):
+    signed_in_client("admin").patch(f"/api/v1/users/{alice.pk}/", {"is_active": False}, format="json")
+    event = AuditEvent.objects.get(action="auth.logout_everywhere")
+    assert (event.actor, event.object_id) == (admin, str(alice.pk))
