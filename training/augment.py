@@ -4,26 +4,53 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+BLUR_KERNEL = tf.constant([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0  # binomial, close to a Gaussian of sigma 1
 
-def make_augmenter(seed: int, flip: bool, strength: float = 1.0):
+
+def make_augmenter(seed: int, flip: bool, rotation: float = 0.03, strength: float = 1.0):
     """Returns a function (images, labels) -> (augmented images, labels) for batched tf.data.
 
-    Small shifts, rotations and zooms stand in for patient positioning; contrast and brightness
-    changes for different machines and exposures. Horizontal flips only where anatomy allows it
-    (not for chest X-rays, where the heart's side is informative).
+    Small shifts, rotations and zooms stand in for patient positioning; contrast, brightness,
+    gamma and sharpness changes for different machines, exposures and post-processing, so the
+    model cannot lean on how sharp or bright a scanner makes its images. Horizontal flips only
+    where anatomy allows it (not for chest X-rays, where the heart's side is informative).
+    `rotation` is the largest rotation as a fraction of a full turn (0.5 for fundus photographs,
+    which have no upright orientation).
     """
     layers = [
         keras.layers.RandomTranslation(0.08 * strength, 0.08 * strength, fill_mode="nearest", seed=seed),
-        keras.layers.RandomRotation(0.03 * strength, fill_mode="nearest", seed=seed + 1),
+        keras.layers.RandomRotation(rotation * strength, fill_mode="nearest", seed=seed + 1),
         keras.layers.RandomZoom(0.1 * strength, fill_mode="nearest", seed=seed + 2),
         keras.layers.RandomContrast(0.2 * strength, seed=seed + 3),
         keras.layers.RandomBrightness(0.1 * strength, value_range=(0.0, 1.0), seed=seed + 4),
     ]
     if flip:
         layers.insert(0, keras.layers.RandomFlip("horizontal", seed=seed + 5))
-    pipeline = keras.Sequential(layers, name="augmentation")
+    geometry_and_light = keras.Sequential(layers, name="augmentation")
+    generator = tf.random.Generator.from_seed(seed + 6)
 
     def augment(images, labels):
-        return tf.clip_by_value(pipeline(images, training=True), 0.0, 1.0), labels
+        images = tf.clip_by_value(geometry_and_light(images, training=True), 0.0, 1.0)
+        images = random_gamma(images, generator, 0.3 * strength)
+        images = random_sharpness(images, generator, strength)
+        return tf.clip_by_value(images, 0.0, 1.0), labels
 
     return augment
+
+
+def random_gamma(images: tf.Tensor, generator: tf.random.Generator, spread: float) -> tf.Tensor:
+    """x ** gamma per image, log(gamma) uniform in [-spread, spread]: exposure and display curves."""
+    gamma = tf.exp(generator.uniform([tf.shape(images)[0], 1, 1, 1], -spread, spread))
+    return tf.pow(tf.maximum(images, 1e-6), gamma)
+
+
+def random_sharpness(images: tf.Tensor, generator: tf.random.Generator, strength: float) -> tf.Tensor:
+    """Blends each image with its blurred self: positive weights blur, negative ones sharpen."""
+    channels = images.shape[-1]
+    kernel_x = tf.tile(tf.reshape(BLUR_KERNEL, [1, 5, 1, 1]), [1, 1, channels, 1])
+    kernel_y = tf.reshape(kernel_x, [5, 1, channels, 1])
+    padded = tf.pad(images, [[0, 0], [2, 2], [2, 2], [0, 0]], mode="SYMMETRIC")
+    blurred = tf.nn.depthwise_conv2d(padded, kernel_x, [1, 1, 1, 1], "VALID")
+    blurred = tf.nn.depthwise_conv2d(blurred, kernel_y, [1, 1, 1, 1], "VALID")
+    amount = generator.uniform([tf.shape(images)[0], 1, 1, 1], -0.5 * strength, 1.0 * strength)
+    return images + amount * (blurred - images)

@@ -25,7 +25,14 @@ from training.augment import make_augmenter
 from training.data import MEDMNIST, Dataset, load_image_folder, load_medmnist, make_pipeline
 from training.models import ARCHITECTURES, build_classifier
 
-FLIP_ALLOWED = {"breastmnist", "retinamnist"}  # no flips for chest X-rays: the heart has a side
+# Which geometric augmentations keep the label. Chest X-rays are not flipped (the heart has a
+# side); fundus photographs have no upright orientation, so they may turn all the way round.
+AUGMENTATION = {
+    "pneumoniamnist": {"flip": False, "rotation": 0.03},
+    "breastmnist": {"flip": True, "rotation": 0.03},
+    "retinamnist": {"flip": True, "rotation": 0.5},
+}
+FOLDER_AUGMENTATION = {"flip": False, "rotation": 0.03}
 
 
 @dataclasses.dataclass
@@ -88,8 +95,8 @@ def train(config: TrainConfig, data: Dataset | None = None) -> dict:
     data = data or load_dataset(config)
     (x_train, y_train), (x_val, y_val) = data.splits["train"], data.splits["val"]
     num_classes = len(data.label_names)
-    flip = config.dataset in FLIP_ALLOWED if not config.image_folder else False
-    augment = make_augmenter(config.seed, flip, config.augment_strength) if config.augment else None
+    geometry = FOLDER_AUGMENTATION if config.image_folder else AUGMENTATION[config.dataset]
+    augment = make_augmenter(config.seed, strength=config.augment_strength, **geometry) if config.augment else None
     weights = class_weights(y_train, num_classes, config.class_weight)
     print(f"{data.name}: {data.sizes()} images, classes {list(data.label_names)}, "
           f"class weights {weights}", flush=True)
