@@ -1,7 +1,12 @@
 """Celery application.
 
 With CELERY_BROKER_URL unset, tasks run eagerly in the calling process so the embedded
-default needs no broker.
+default needs no broker. With it set, start workers with
+
+    celery -A config worker -Q inference --concurrency 2   (from backend/)
+
+Several workers on several hosts may consume the same queue: the tasks coordinate through
+row locks in the database, never through worker-local state.
 """
 
 import os

@@ -42,6 +42,19 @@ def envint(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+def envfloat(name: str, default: float, *, minimum: float | None = None) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+    if value != value or (minimum is not None and value < minimum):  # NaN, or below the minimum
+        raise ImproperlyConfigured(f"{name} must be a number of at least {minimum}, got {raw!r}")
+    return value
+
+
 def envlist(name: str, default: list[str] | None = None) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":

@@ -5,15 +5,20 @@ With nothing set it runs on one machine: SQLite and uploaded files under DJANGO_
 DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE), DJANGO_ALLOWED_HOSTS and DATABASE_URL.
 """
 
+import sys
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import envbool, envint, envlist, envsecret, envstr
+from config.env import envbool, envfloat, envint, envlist, envsecret, envstr
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 REPO_ROOT = BACKEND_DIR.parent
+# The decoder shared with training (training/decoding.py) is imported by the inference worker,
+# whichever entry point started the process (manage.py, celery, a WSGI server).
+if str(REPO_ROOT) not in sys.path:
+    sys.path.append(str(REPO_ROOT))
 
 DEBUG = envbool("DJANGO_DEBUG", True)
 
@@ -48,6 +53,7 @@ INSTALLED_APPS = [
     "readings",
     "reports",
     "health",
+    "inference",
 ]
 
 MIDDLEWARE = [
@@ -207,8 +213,42 @@ CELERY_RESULT_BACKEND = envsecret("CELERY_RESULT_BACKEND") or None
 # No broker configured: run tasks in-process so the embedded default needs no server.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged only once it has finished, and given back to the broker when its worker
+# process dies, so a crash never loses a reading.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis hands an unacknowledged task to another worker after this many seconds; it must be
+    # longer than the longest task, or a slow task runs twice (harmless here, but wasted).
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+    # Lets several deployments (or test runs) share one Redis without seeing each other's queues.
+    **({"global_keyprefix": envstr("CELERY_KEY_PREFIX")} if envstr("CELERY_KEY_PREFIX") else {}),
+}
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+
+# --- Inference ------------------------------------------------------------------------------
+# Model packages: <dir>/<name>/<version>/ as written by `python -m training.export`.
+MODEL_PACKAGES_DIR = Path(envstr("MODEL_PACKAGES_DIR", str(REPO_ROOT / "exported_models"))).resolve()
+# The queue that inference workers consume (`celery -A config worker -Q <queue>`).
+INFERENCE_QUEUE = envstr("INFERENCE_QUEUE", "inference")
+# Pending readings of one model version that one task claims and runs together.
+INFERENCE_BATCH_SIZE = envint("INFERENCE_BATCH_SIZE", 32, minimum=1)
+# Largest difference between a browser probability and the server's for the same image before
+# the case is flagged for a doctor. TF.js (WASM) and TensorFlow agree to about 1e-6 on the
+# shipped models; 1e-3 leaves room for float16/WebGL backends.
+INFERENCE_VERIFY_TOLERANCE = envfloat("INFERENCE_VERIFY_TOLERANCE", 1e-3, minimum=0)
+INFERENCE_TASK_SOFT_TIME_LIMIT = envint("INFERENCE_TASK_SOFT_TIME_LIMIT", 120, minimum=1)
+INFERENCE_TASK_TIME_LIMIT = envint("INFERENCE_TASK_TIME_LIMIT", 180, minimum=2)
+if INFERENCE_TASK_TIME_LIMIT <= INFERENCE_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured("INFERENCE_TASK_TIME_LIMIT must be longer than INFERENCE_TASK_SOFT_TIME_LIMIT")
+INFERENCE_MAX_RETRIES = envint("INFERENCE_MAX_RETRIES", 5, minimum=0)
+# Fault-injection for tests only: seconds a task waits, holding its claim, before storing results.
+INFERENCE_TASK_DELAY_SECONDS = envfloat("INFERENCE_TASK_DELAY_SECONDS", 0, minimum=0)
+# How long the health check waits for workers to answer a ping.
+HEALTH_WORKER_TIMEOUT = envfloat("HEALTH_WORKER_TIMEOUT", 0.5, minimum=0.05)
 
 # --- Mail (invitations) ---------------------------------------------------------------------
 EMAIL_BACKEND = envstr("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

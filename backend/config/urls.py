@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("imaging.urls")),
     path("", include("readings.urls")),
     path("", include("reports.urls")),
+    path("", include("inference.urls")),
     path("", include("audit.urls")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]), name="docs"),

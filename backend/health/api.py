@@ -7,6 +7,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from inference.selectors import models_active
+from inference.workers import broker_status, workers_status
+
 logger = logging.getLogger(__name__)
 
 
@@ -21,8 +24,22 @@ def database_status() -> dict:
     return {"status": "ok", "vendor": connection.vendor}
 
 
+def models_status() -> dict:
+    try:
+        active = [f"{package.name}@{package.version}" for package in models_active()]
+    except Exception as exc:  # e.g. the database is down: already reported by its own check
+        logger.warning("health check: cannot list the active models: %s", exc)
+        return {"status": "down", "active": []}
+    return {"status": "ok" if active else "none", "active": active}
+
+
 class HealthView(APIView):
-    """Liveness and readiness for load balancers and orchestrators. Names no secrets."""
+    """Liveness and readiness for load balancers and orchestrators. Names no secrets.
+
+    The database and the broker decide the answer (200 or 503): without them nothing can be stored
+    or queued. Workers and models are reported but do not fail the check, so that web processes
+    are not taken out of service while workers restart or before a model is installed.
+    """
 
     permission_classes = [AllowAny]
     authentication_classes = []
@@ -31,6 +48,11 @@ class HealthView(APIView):
         responses=inline_serializer("Health", {"status": serializers.CharField(), "checks": serializers.DictField()})
     )
     def get(self, request):
-        checks = {"database": database_status()}
-        healthy = all(check["status"] == "ok" for check in checks.values())
+        checks = {
+            "database": database_status(),
+            "broker": broker_status(),
+            "workers": workers_status(),
+            "models": models_status(),
+        }
+        healthy = checks["database"]["status"] == "ok" and checks["broker"]["status"] == "ok"
         return Response({"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503)

@@ -7,8 +7,8 @@ from audit.services import audit_record
 from cases.permissions import require_clinical_writer
 from cases.selectors import case_get
 from imaging.selectors import images_of_case
-from readings import selectors, services
-from readings.models import RunsOn
+from inference.services import browser_reading_submit
+from readings import selectors
 from readings.serializers import BrowserReadingSerializer, ReadingSerializer
 
 
@@ -28,15 +28,13 @@ class CaseReadingsView(APIView):
 
     @extend_schema(request=BrowserReadingSerializer, responses={201: ReadingSerializer})
     def post(self, request, case_id: int):
-        """Attach a reading computed in the browser. Server readings are recorded by the worker."""
+        """Attach a reading computed in the browser; the server re-runs it to verify it when it has the model."""
         case = case_get(user=request.user, case_id=case_id, action="reading.create", is_write=True)
         require_clinical_writer(request.user)
         serializer = BrowserReadingSerializer(data=request.data)
         serializer.fields["image"].queryset = images_of_case(case)
         serializer.is_valid(raise_exception=True)
-        reading = services.reading_record(
-            case=case, recorded_by=request.user, runs_on=RunsOn.BROWSER, **serializer.validated_data
-        )
+        reading = browser_reading_submit(case=case, recorded_by=request.user, **serializer.validated_data)
         return Response(ReadingSerializer(reading).data, status=status.HTTP_201_CREATED)
 
 

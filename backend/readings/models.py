@@ -39,6 +39,14 @@ class Reading(models.Model):
     heatmap = models.JSONField(null=True, blank=True)
     latency_ms = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # A server reading that re-runs a browser reading points at it; once done it records the
+    # largest difference between the two readings' probabilities and whether that exceeds
+    # the tolerance (INFERENCE_VERIFY_TOLERANCE), in which case the case is flagged.
+    verifies = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="verification"
+    )
+    max_difference = models.FloatField(null=True, blank=True)
+    disagrees = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 

@@ -7,13 +7,13 @@ from readings.models import Reading
 
 
 def readings_of_case(case: Case) -> QuerySet[Reading]:
-    return Reading.objects.filter(case=case)
+    return Reading.objects.filter(case=case).select_related("verification")
 
 
 def reading_get(*, user: User, reading_id: int) -> Reading:
     return audited_get(
         user=user,
-        queryset=Reading.objects.select_related("case"),
+        queryset=Reading.objects.select_related("case", "verification"),
         pk=reading_id,
         object_type="reading",
         action="reading.read",

@@ -24,6 +24,10 @@ class ReadingSerializer(serializers.ModelSerializer):
             "heatmap",
             "latency_ms",
             "error",
+            "verifies",
+            "verification",
+            "max_difference",
+            "disagrees",
             "created_at",
             "completed_at",
         ]
@@ -39,8 +43,9 @@ class BrowserReadingSerializer(serializers.Serializer):
     backend = serializers.CharField(max_length=32, required=False, default="")
     probabilities = serializers.DictField(child=serializers.FloatField(min_value=0, max_value=1), allow_empty=False)
     label = serializers.CharField(max_length=100)
-    score = serializers.FloatField(min_value=0, max_value=1)
-    threshold = serializers.FloatField(min_value=0, max_value=1)
+    # Null for multi-class models, which have no positive class.
+    score = serializers.FloatField(min_value=0, max_value=1, allow_null=True)
+    threshold = serializers.FloatField(min_value=0, max_value=1, allow_null=True)
     heatmap = serializers.ListField(
         child=serializers.ListField(child=serializers.FloatField(min_value=0, max_value=1)),
         required=False,

@@ -30,8 +30,11 @@ def _validate_result(*, probabilities: dict, label: str, score: float, threshold
         problems["probabilities"] = "Give each label's probability, each between 0 and 1."
     elif label not in probabilities:
         problems["label"] = "The label must be one of the labels in probabilities."
+    # Multi-class models have no positive class: no score and no threshold.
+    if (score is None) != (threshold is None):
+        problems["score"] = "Give both score and threshold (binary models) or neither (multi-class models)."
     for name, value in (("score", score), ("threshold", threshold)):
-        if not isinstance(value, (int, float)) or not 0 <= value <= 1 or math.isnan(value):
+        if value is not None and (not isinstance(value, (int, float)) or not 0 <= value <= 1 or math.isnan(value)):
             problems[name] = "Must be a number between 0 and 1."
     if latency_ms is not None and (not isinstance(latency_ms, (int, float)) or latency_ms < 0):
         problems["latency_ms"] = "Must be zero or more."
@@ -60,11 +63,17 @@ def _check_image_in_case(*, case: Case, image: Image) -> None:
         raise ApplicationError("The image does not belong to this case.", code="image_not_in_case")
 
 
+def _is_flagged(score: float | None, threshold: float | None) -> bool:
+    return score is not None and threshold is not None and score >= threshold
+
+
 def _after_success(*, reading: Reading, actor: User | None) -> None:
     case = Case.objects.select_for_update().get(pk=reading.case_id)
     latest = case.readings.filter(status=ReadingStatus.SUCCEEDED).order_by("-completed_at", "-id").first()
-    if latest is not None and case.ai_flagged != latest.flagged:
-        case.ai_flagged = latest.flagged
+    # Browser and server disagreeing on an image needs a doctor's eyes whatever the finding.
+    flagged = latest is not None and (latest.flagged or case.readings.filter(disagrees=True).exists())
+    if latest is not None and case.ai_flagged != flagged:
+        case.ai_flagged = flagged
         case.save(update_fields=["ai_flagged", "updated_at"])
     if case.status == CaseStatus.SUBMITTED:
         case_transition(case=case, to=CaseStatus.AI_READ, actor=actor)
@@ -81,8 +90,8 @@ def reading_record(
     runs_on: str,
     probabilities: dict[str, float],
     label: str,
-    score: float,
-    threshold: float,
+    score: float | None,
+    threshold: float | None,
     backend: str = "",
     heatmap: list[list[float]] | None = None,
     latency_ms: float | None = None,
@@ -113,7 +122,7 @@ def reading_record(
         label=label,
         score=score,
         threshold=threshold,
-        flagged=score >= threshold,
+        flagged=_is_flagged(score, threshold),
         heatmap=heatmap,
         latency_ms=latency_ms,
         completed_at=now,
@@ -131,9 +140,22 @@ def reading_record(
 
 
 @transaction.atomic
-def reading_request(*, case: Case, image: Image, requested_by: User, model_name: str, model_version: str) -> Reading:
-    """Create a pending server reading; the caller enqueues the work after commit."""
+def reading_request(
+    *,
+    case: Case,
+    image: Image,
+    requested_by: User | None,
+    model_name: str,
+    model_version: str,
+    verifies: Reading | None = None,
+) -> Reading:
+    """Create a pending server reading; the caller enqueues the work after commit.
+
+    With `verifies`, the server reading re-runs that browser reading's model on the same image.
+    """
     _check_image_in_case(case=case, image=image)
+    if verifies is not None and (verifies.image_id != image.pk or verifies.runs_on != RunsOn.BROWSER):
+        raise ApplicationError("Only a browser reading of the same image can be verified.", code="invalid_reading")
     reading = Reading.objects.create(
         case=case,
         image=image,
@@ -141,6 +163,7 @@ def reading_request(*, case: Case, image: Image, requested_by: User, model_name:
         model_name=model_name,
         model_version=model_version,
         runs_on=RunsOn.SERVER,
+        verifies=verifies,
     )
     audit_record(
         actor=requested_by,
@@ -148,7 +171,7 @@ def reading_request(*, case: Case, image: Image, requested_by: User, model_name:
         object_type="reading",
         object_id=reading.pk,
         patient_id=case.patient_id,
-        detail={"case": case.pk, "image": image.pk},
+        detail={"case": case.pk, "image": image.pk, **({"verifies": verifies.pk} if verifies else {})},
     )
     return reading
 
@@ -168,12 +191,15 @@ def reading_complete(
     reading_id: int,
     probabilities: dict[str, float],
     label: str,
-    score: float,
-    threshold: float,
+    score: float | None,
+    threshold: float | None,
     backend: str = "",
     heatmap: list[list[float]] | None = None,
     latency_ms: float | None = None,
+    max_difference: float | None = None,
+    disagrees: bool = False,
 ) -> Reading:
+    """Store a server reading's result, once: a finished reading refuses a second result (409)."""
     reading = _lock_open_reading(reading_id)
     _validate_result(
         probabilities=probabilities,
@@ -185,8 +211,9 @@ def reading_complete(
     )
     reading.status = ReadingStatus.SUCCEEDED
     reading.probabilities, reading.label, reading.score, reading.threshold = probabilities, label, score, threshold
-    reading.flagged = score >= threshold
+    reading.flagged = _is_flagged(score, threshold)
     reading.backend, reading.heatmap, reading.latency_ms = backend, heatmap, latency_ms
+    reading.max_difference, reading.disagrees = max_difference, disagrees
     reading.completed_at = timezone.now()
     reading.save()
     audit_record(
@@ -195,6 +222,9 @@ def reading_complete(
         object_type="reading",
         object_id=reading.pk,
         patient_id=reading.case.patient_id,
+        detail={"verifies": reading.verifies_id, "max_difference": max_difference, "disagrees": disagrees}
+        if reading.verifies_id
+        else None,
     )
     _after_success(reading=reading, actor=None)
     return reading

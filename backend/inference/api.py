@@ -1,0 +1,87 @@
+import mimetypes
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsClinicAdmin
+from cases.permissions import require_clinical_writer
+from cases.selectors import case_get
+from config.errors import NotFoundError
+from imaging.selectors import images_of_case
+from inference import selectors, services
+from inference.registry import METADATA_FILE, PackageError
+from inference.serializers import ModelActivateSerializer, ModelPackageSerializer, ServerReadingRequestSerializer
+from readings.models import Reading
+from readings.serializers import ReadingSerializer
+
+# A version's files never change (their checksums are in its metadata), so browsers and proxies
+# may keep them for a year; a new model is a new version at a new URL.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+class ModelListView(APIView):
+    @extend_schema(responses=ModelPackageSerializer(many=True))
+    def get(self, request):
+        """Installed model packages that passed their checks, with metadata, metrics and TF.js URLs."""
+        packages = selectors.models_available()
+        active = {package.name: package.version for package in selectors.models_active(packages)}
+        return Response(ModelPackageSerializer(packages, many=True, context={"active": active}).data)
+
+
+class ModelActivateView(APIView):
+    permission_classes = [IsClinicAdmin]
+
+    @extend_schema(request=ModelActivateSerializer, responses=ModelPackageSerializer)
+    def post(self, request, name: str):
+        """Choose the version of a model that new server readings use."""
+        serializer = ModelActivateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        package = services.model_activate(name=name, version=serializer.validated_data["version"], actor=request.user)
+        active = {package.name: package.version}
+        return Response(ModelPackageSerializer(package, context={"active": active}).data)
+
+
+class ModelFileView(APIView):
+    """A file of a model package for the browser: its metadata and its TF.js graph and weights."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []  # public, cacheable files: no session, no cookies
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, name: str, version: str, filename: str):
+        try:
+            package = selectors.model_package_get(name, version)
+        except PackageError:
+            raise NotFoundError("model package") from None
+        servable = filename == METADATA_FILE or (
+            filename in package.files and not filename.startswith("saved_model/")
+        )
+        if not servable:
+            raise NotFoundError("model file")
+        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        response = FileResponse((package.path / filename).open("rb"), content_type=content_type)
+        response["Cache-Control"] = IMMUTABLE
+        if filename in package.files:
+            response["ETag"] = f'"{package.files[filename]}"'
+        response["Access-Control-Allow-Origin"] = "*"  # weights are public; lets a CDN or other origin use them
+        return response
+
+
+class ServerReadingsView(APIView):
+    @extend_schema(request=ServerReadingRequestSerializer, responses={202: ReadingSerializer})
+    def post(self, request, case_id: int):
+        """Queue a server reading of one of the case's images; poll GET /readings/{id}/ for the result."""
+        case = case_get(user=request.user, case_id=case_id, action="reading.request", is_write=True)
+        require_clinical_writer(request.user)
+        serializer = ServerReadingRequestSerializer(data=request.data)
+        serializer.fields["image"].queryset = images_of_case(case)
+        serializer.is_valid(raise_exception=True)
+        reading = services.server_reading_request(case=case, requested_by=request.user, **serializer.validated_data)
+        # Without a broker the reading has already run in this process: answer its current state.
+        reading = Reading.objects.select_related("verification").get(pk=reading.pk)
+        return Response(ReadingSerializer(reading).data, status=status.HTTP_202_ACCEPTED)

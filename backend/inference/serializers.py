@@ -1,0 +1,51 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from imaging.models import Image
+
+
+class ModelPackageSerializer(serializers.Serializer):
+    """One installed model package: what the browser needs to load it and a person to judge it."""
+
+    name = serializers.CharField()
+    version = serializers.CharField()
+    active = serializers.SerializerMethodField()
+    task = serializers.CharField(source="metadata.task", default="")
+    description = serializers.CharField(source="metadata.description", default="")
+    label_names = serializers.ListField(child=serializers.CharField())
+    positive_class = serializers.IntegerField(allow_null=True)
+    decision = serializers.DictField(source="metadata.decision", default=dict)
+    input = serializers.DictField(source="metadata.input")
+    outputs = serializers.DictField(source="metadata.outputs", default=dict)
+    headline_metrics = serializers.DictField(source="metadata.headline_metrics", default=dict)
+    metrics = serializers.DictField()
+    libraries = serializers.DictField(source="metadata.libraries", default=dict)
+    created = serializers.CharField(source="metadata.created", default="")
+    base_url = serializers.SerializerMethodField()
+    metadata_url = serializers.SerializerMethodField()
+    tfjs_model_url = serializers.SerializerMethodField()
+
+    def get_active(self, package) -> bool:
+        """Whether new server readings of this model use this version (context "active": name -> version)."""
+        return self.context.get("active", {}).get(package.name) == package.version
+
+    def _file_url(self, package, filename: str) -> str:
+        return reverse("model-file", kwargs={"name": package.name, "version": package.version, "filename": filename})
+
+    def get_base_url(self, package) -> str:
+        return self._file_url(package, "model_metadata.json").removesuffix("model_metadata.json")
+
+    def get_metadata_url(self, package) -> str:
+        return self._file_url(package, "model_metadata.json")
+
+    def get_tfjs_model_url(self, package) -> str:
+        return self._file_url(package, package.metadata.get("tfjs", {}).get("model_json", "tfjs/model.json"))
+
+
+class ModelActivateSerializer(serializers.Serializer):
+    version = serializers.CharField(max_length=50)
+
+
+class ServerReadingRequestSerializer(serializers.Serializer):
+    image = serializers.PrimaryKeyRelatedField(queryset=Image.objects.all())
+    model_name = serializers.CharField(max_length=100)

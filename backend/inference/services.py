@@ -1,0 +1,195 @@
+"""Server readings: requesting them, verifying browser readings, and running queued ones in batches.
+
+Running is safe with any number of workers on any number of hosts. A task locks its own reading
+row, then claims up to INFERENCE_BATCH_SIZE - 1 other pending readings of the same model version
+with `SELECT ... FOR UPDATE SKIP LOCKED`, runs them together and stores every result in the same
+transaction. Rows another worker holds are skipped, not waited for; a task whose own reading is in
+another worker's batch waits for that batch, then finds its reading finished and does nothing.
+A worker that dies mid-batch drops its database connection, PostgreSQL rolls its transaction
+back, and the readings are pending again for the redelivered tasks. So each reading is stored
+exactly once, whichever worker runs it and however often its task is delivered.
+"""
+
+import logging
+import time
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from rest_framework import status
+
+from accounts.models import User
+from audit.services import audit_record
+from cases.models import Case
+from config.errors import ApplicationError
+from imaging.models import Image
+from inference import runtime
+from inference.decision import decide, max_difference
+from inference.models import ActiveModel
+from inference.registry import ModelPackage, PackageError, package_get
+from inference.selectors import model_active_get
+from readings.models import Reading, ReadingStatus, RunsOn
+from readings.services import reading_complete, reading_fail, reading_record, reading_request
+from training.decoding import ImageDecodeError, decode_image_bytes
+
+logger = logging.getLogger(__name__)
+
+OPEN = (ReadingStatus.PENDING, ReadingStatus.RUNNING)
+
+
+@transaction.atomic
+def server_reading_request(*, case: Case, image: Image, requested_by: User, model_name: str) -> Reading:
+    """A pending server reading of `image` by the active version of `model_name`, queued on commit."""
+    try:
+        package = model_active_get(model_name)
+    except PackageError:
+        raise ApplicationError(
+            f"No model named {model_name!r} is available.", code="unknown_model", details={"model_name": model_name}
+        ) from None
+    reading = reading_request(
+        case=case, image=image, requested_by=requested_by, model_name=package.name, model_version=package.version
+    )
+    transaction.on_commit(lambda: reading_enqueue(reading_id=reading.pk))
+    return reading
+
+
+@transaction.atomic
+def browser_reading_submit(*, case: Case, image: Image, recorded_by: User, **result) -> Reading:
+    """Record a browser reading and, when its model package is installed, queue a server re-run of it."""
+    reading = reading_record(case=case, image=image, recorded_by=recorded_by, runs_on=RunsOn.BROWSER, **result)
+    try:
+        package_get(reading.model_name, reading.model_version)
+    except PackageError as exc:
+        logger.warning("browser reading %s is not verified: %s", reading.pk, exc)
+        return reading
+    check = reading_request(
+        case=case,
+        image=image,
+        requested_by=recorded_by,
+        model_name=reading.model_name,
+        model_version=reading.model_version,
+        verifies=reading,
+    )
+    transaction.on_commit(lambda: reading_enqueue(reading_id=check.pk))
+    return reading
+
+
+def reading_enqueue(*, reading_id: int) -> None:
+    """Hand a pending reading to the workers; if the broker cannot take it, fail it with the reason."""
+    from inference.tasks import run_reading  # tasks import this module
+
+    try:
+        run_reading.apply_async(kwargs={"reading_id": reading_id}, queue=settings.INFERENCE_QUEUE)
+    except Exception as exc:  # broker down, or (in-process mode) the task itself failed
+        logger.exception("reading %s could not be queued", reading_id)
+        reading_give_up(reading_id=reading_id, error=f"The reading could not be queued ({type(exc).__name__}).")
+
+
+def reading_give_up(*, reading_id: int, error: str) -> None:
+    """Mark a reading failed unless it was finished meanwhile (e.g. by another worker's batch)."""
+    try:
+        reading_fail(reading_id=reading_id, error=error)
+    except ApplicationError:
+        pass  # already finished: its result stands
+    except Reading.DoesNotExist:
+        logger.error("reading %s no longer exists", reading_id)
+
+
+def readings_run(*, reading_id: int) -> int:
+    """Run reading `reading_id`, batched with other pending readings of its model; returns how many were stored."""
+    with transaction.atomic():
+        reading = _lock(Reading.objects.filter(pk=reading_id, runs_on=RunsOn.SERVER)).first()
+        if reading is None or reading.status not in OPEN:
+            return 0  # stored already, by an earlier delivery of this task or by another worker's batch
+        batch = [reading, *_claim_more(reading)]
+        try:
+            package = package_get(reading.model_name, reading.model_version)
+        except PackageError as exc:
+            for each in batch:
+                reading_fail(reading_id=each.pk, error=f"The model cannot be used: {exc}")
+            return 0
+        images = _decode_all(batch, package)
+        runnable = [each for each in batch if each.pk in images]
+        predictions = runtime.predict(package, [images[each.pk] for each in runnable])
+        if settings.INFERENCE_TASK_DELAY_SECONDS:
+            time.sleep(settings.INFERENCE_TASK_DELAY_SECONDS)  # tests kill the worker here
+        backend = f"tensorflow-{runtime.device()}"
+        for each, prediction in zip(runnable, predictions, strict=True):
+            _store(each, package, prediction, backend=backend)
+        logger.info("stored %d %s %s readings", len(runnable), package.name, package.version)
+        return len(runnable)
+
+
+def _lock(queryset, **options):
+    # Lock only the reading rows; the joined rows are read, not changed.
+    return queryset.select_related("image", "verifies").select_for_update(of=("self",), **options)
+
+
+def _claim_more(reading: Reading) -> list[Reading]:
+    if settings.INFERENCE_BATCH_SIZE <= 1:
+        return []
+    others = _lock(
+        Reading.objects.filter(
+            runs_on=RunsOn.SERVER,
+            status__in=OPEN,
+            model_name=reading.model_name,
+            model_version=reading.model_version,
+        ).exclude(pk=reading.pk),
+        skip_locked=True,
+    ).order_by("created_at", "id")
+    return list(others[: settings.INFERENCE_BATCH_SIZE - 1])
+
+
+def _decode_all(batch: list[Reading], package: ModelPackage) -> dict:
+    """Each reading's image as the model's uint8 pixels; readings whose image cannot be read fail."""
+    images = {}
+    for reading in batch:
+        name = reading.image.original.name
+        try:
+            with default_storage.open(name, "rb") as stream:
+                data = stream.read()
+            images[reading.pk] = decode_image_bytes(data, package.channels, name=f"image {reading.image_id}")
+        except FileNotFoundError:
+            reading_fail(reading_id=reading.pk, error="The stored image file is missing.")
+        except ImageDecodeError as exc:
+            reading_fail(reading_id=reading.pk, error=f"The image cannot be decoded: {exc}")
+    return images
+
+
+def _store(reading: Reading, package: ModelPackage, prediction: runtime.Prediction, *, backend: str) -> None:
+    decision = decide(package, prediction)
+    difference = None
+    if reading.verifies is not None:
+        difference = max_difference(reading.verifies.probabilities, decision.probabilities)
+        if difference > settings.INFERENCE_VERIFY_TOLERANCE:
+            logger.warning(
+                "browser reading %s differs from the server's by %.2g (tolerance %.2g): case %s flagged",
+                reading.verifies_id,
+                difference,
+                settings.INFERENCE_VERIFY_TOLERANCE,
+                reading.case_id,
+            )
+    reading_complete(
+        reading_id=reading.pk,
+        probabilities=decision.probabilities,
+        label=decision.label,
+        score=decision.score,
+        threshold=decision.threshold,
+        backend=backend,
+        heatmap=decision.heatmap,
+        latency_ms=prediction.latency_ms,
+        max_difference=difference,
+        disagrees=difference is not None and difference > settings.INFERENCE_VERIFY_TOLERANCE,
+    )
+
+
+@transaction.atomic
+def model_activate(*, name: str, version: str, actor: User) -> ModelPackage:
+    """Make `version` the one new server readings of model `name` use."""
+    try:
+        package = package_get(name, version)
+    except PackageError as exc:
+        raise ApplicationError(str(exc), code="unknown_model", status_code=status.HTTP_404_NOT_FOUND) from None
+    ActiveModel.objects.update_or_create(name=name, defaults={"version": version, "activated_by": actor})
+    audit_record(actor=actor, action="model.activate", object_type="model", object_id=name, detail={"version": version})
+    return package
