@@ -97,6 +97,7 @@ def reading_give_up(*, reading_id: int, error: str) -> None:
 
 def readings_run(*, reading_id: int) -> int:
     """Run reading `reading_id`, batched with other pending readings of its model; returns how many were stored."""
+    _load_model_of(reading_id)
     with transaction.atomic():
         reading = _lock(Reading.objects.filter(pk=reading_id, runs_on=RunsOn.SERVER)).first()
         if reading is None or reading.status not in OPEN:
@@ -118,6 +119,17 @@ def readings_run(*, reading_id: int) -> int:
             _store(each, package, prediction, backend=backend)
         logger.info("stored %d %s %s readings", len(runnable), package.name, package.version)
         return len(runnable)
+
+
+def _load_model_of(reading_id: int) -> None:
+    """Load the model before taking any row lock, so that other workers never wait on a slow first load."""
+    row = Reading.objects.filter(pk=reading_id).values("model_name", "model_version", "status").first()
+    if row is None or row["status"] not in OPEN:
+        return
+    try:
+        runtime.model_load(package_get(row["model_name"], row["model_version"]))
+    except PackageError:
+        pass  # reported on the reading, under its lock, below
 
 
 def _lock(queryset, **options):

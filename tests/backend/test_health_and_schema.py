@@ -12,7 +12,7 @@ def test_health_reports_the_database(anon_client):
     body = response.json()
     assert body["status"] == "ok"
     assert body["checks"]["database"] == {"status": "ok", "vendor": connection.vendor}
-    # No broker configured: readings run in the web process (tests/backend/test_inference_health.py).
+    # No broker configured: readings run in the web process (with a broker: tests/backend/test_celery_workers.py).
     assert body["checks"]["broker"] == {"status": "ok", "mode": "in-process"}
 
 

@@ -1,0 +1,180 @@
+"""Server readings through real Redis and real Celery worker processes (not eager mode).
+
+Needs PostgreSQL (the workers share the test database, which SQLite cannot do across processes)
+and Redis. Without them these tests skip, except in CI, where they fail.
+"""
+
+import os
+import re
+
+import numpy as np
+import pytest
+import redis
+from django.db import DatabaseError, connection, transaction
+
+from audit.models import AuditEvent
+from celery_workers import Worker, new_broker, wait_until
+from clinic_factories import client_for
+from config.celery import app
+from inference.tasks import run_reading
+from inference_cases import case_with_images, png_of, serve_directly, xray_files
+from model_packages import CHEST, parity_cases, shipped_package
+from readings.models import Reading, ReadingStatus
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _require(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def broker(settings, shipped_models):
+    """Points this process's Celery app at a private corner of the real Redis, then back."""
+    if connection.vendor != "postgresql":
+        _require("worker tests need PostgreSQL: set DATABASE_URL")
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except redis.RedisError as exc:
+        _require(f"Redis not reachable at {REDIS_URL}: {exc}")
+    broker = new_broker(REDIS_URL)
+    # The app reads Django's CELERY_* settings, so it is configured under those names.
+    keys = ("CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_TRANSPORT_OPTIONS")
+    saved = {key: app.conf[key] for key in keys}
+    app.conf.update(
+        CELERY_BROKER_URL=broker.url,
+        CELERY_TASK_ALWAYS_EAGER=False,
+        CELERY_BROKER_TRANSPORT_OPTIONS={"global_keyprefix": broker.prefix},
+    )
+    app._after_fork()  # drop connection pools made for the previous broker
+    settings.INFERENCE_QUEUE = broker.queue
+    yield broker
+    app.conf.update(saved)
+    app._after_fork()
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(match=f"{broker.prefix}*"):
+        client.delete(key)
+
+
+@pytest.fixture
+def start_worker(broker, settings, tmp_path):
+    """Starts workers sharing this test's broker, database, media and model packages; stops them after."""
+    workers: list[Worker] = []
+
+    def start(name: str, **env: str) -> Worker:
+        common = {"MEDIA_ROOT": str(settings.MEDIA_ROOT), "MODEL_PACKAGES_DIR": str(settings.MODEL_PACKAGES_DIR)}
+        worker = Worker(name, broker=broker, env={**common, **env}, log_dir=tmp_path)
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+def _status(reading_id: int) -> str:
+    return Reading.objects.values_list("status", flat=True).get(pk=reading_id)
+
+
+def _locked(reading_id: int) -> bool:
+    """Whether another process holds the reading's row lock, i.e. a worker is in the middle of it."""
+    try:
+        with transaction.atomic():
+            list(Reading.objects.select_for_update(nowait=True).filter(pk=reading_id))
+    except DatabaseError:
+        return True
+    return False
+
+
+def _task_ids(log: str) -> set[str]:
+    return set(re.findall(r"run_reading\[([0-9a-f-]+)\] received", log))
+
+
+def test_a_reading_goes_from_api_request_through_redis_and_a_worker_to_the_database(
+    start_worker, shipped_models, medical_data_dir, alice, bob, anon_client
+):
+    worker = start_worker("one").wait_ready()
+    [xray] = xray_files(medical_data_dir, 1)
+    case = case_with_images(patient=alice, files=[xray])
+    response = client_for(bob).post(
+        f"/api/v1/cases/{case.pk}/server-readings/", {"image": case.images.get().pk, "model_name": CHEST}, format="json"
+    )
+    assert response.status_code == 202 and response.json()["status"] == "pending"
+    reading_id = response.json()["id"]
+
+    def poll():
+        body = client_for(alice).get(f"/api/v1/readings/{reading_id}/").json()
+        return body if body["status"] != "pending" else None
+
+    body = wait_until(poll, timeout=90, what="the worker to store the reading")
+    assert body["status"] == "succeeded", body["error"]
+    direct = serve_directly(shipped_package(shipped_models), xray.read_bytes())
+    np.testing.assert_allclose(list(body["probabilities"].values()), direct["probabilities"], atol=1e-5)
+    np.testing.assert_allclose(np.array(body["heatmap"]).shape, direct["heatmaps"].shape[:2])
+    assert "stored 1 chest-xray-pneumonia" in worker.log()
+
+    health = anon_client.get("/api/v1/health/").json()
+    assert health["status"] == "ok"
+    assert health["checks"]["broker"] == {"status": "ok", "mode": "broker"}
+    assert health["checks"]["workers"]["count"] == 1 and health["checks"]["workers"]["status"] == "ok"
+    assert health["checks"]["workers"]["gpus"] >= 0
+    assert any(active.startswith(f"{CHEST}@") for active in health["checks"]["models"]["active"])
+
+
+def test_a_worker_killed_mid_task_is_replaced_and_the_reading_is_stored_once(
+    start_worker, shipped_models, alice, bob
+):
+    # This worker holds its claim for a minute before storing anything: long enough to be killed.
+    doomed = start_worker("doomed", INFERENCE_TASK_DELAY_SECONDS="60").wait_ready()
+    cases, _ = parity_cases(shipped_package(shipped_models))
+    case = case_with_images(patient=alice, blobs=[png_of(cases[0]["image"][0])])
+    response = client_for(bob).post(
+        f"/api/v1/cases/{case.pk}/server-readings/", {"image": case.images.get().pk, "model_name": CHEST}, format="json"
+    )
+    reading_id = response.json()["id"]
+    wait_until(lambda: _locked(reading_id), timeout=60, what="the worker to start the reading")
+
+    doomed.kill()
+    assert _status(reading_id) == ReadingStatus.PENDING  # its transaction died with it
+    # Redis hands an unacknowledged task to another worker once its visibility timeout has passed.
+    survivor = start_worker("survivor", CELERY_VISIBILITY_TIMEOUT="1").wait_ready()
+    wait_until(lambda: _status(reading_id) != ReadingStatus.PENDING, timeout=90, what="the redelivered task")
+
+    assert _status(reading_id) == ReadingStatus.SUCCEEDED
+    [task_id] = _task_ids(doomed.log())
+    assert task_id in _task_ids(survivor.log()), "the same task ran again on the other worker"
+    assert "stored" not in doomed.log()
+    assert AuditEvent.objects.filter(action="reading.complete", object_id=str(reading_id)).count() == 1
+
+
+def test_two_workers_share_the_queue_and_duplicate_deliveries_store_each_reading_once(
+    broker, start_worker, shipped_models, medical_data_dir, alice, bob, anon_client
+):
+    workers = [start_worker("left"), start_worker("right")]
+    for worker in workers:
+        worker.wait_ready()
+    cases, _ = parity_cases(shipped_package(shipped_models))
+    case = case_with_images(
+        patient=alice, files=xray_files(medical_data_dir, 3), blobs=[png_of(c["image"][0]) for c in cases[:3]]
+    )
+    readings = [
+        client_for(bob)
+        .post(f"/api/v1/cases/{case.pk}/server-readings/", {"image": image.pk, "model_name": CHEST}, format="json")
+        .json()["id"]
+        for image in case.images.all()
+    ]
+    for reading_id in readings:  # a second delivery of every task, as after a broker failover
+        run_reading.apply_async(kwargs={"reading_id": reading_id}, queue=broker.queue)
+
+    wait_until(
+        lambda: all(_status(r) != ReadingStatus.PENDING for r in readings), timeout=120, what="all readings to finish"
+    )
+    assert {_status(r) for r in readings} == {ReadingStatus.SUCCEEDED}
+    completions = sorted(AuditEvent.objects.filter(action="reading.complete").values_list("object_id", flat=True))
+    assert completions == sorted(str(r) for r in readings)
+    health = anon_client.get("/api/v1/health/").json()
+    assert health["checks"]["workers"]["count"] == 2
