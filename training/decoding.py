@@ -9,7 +9,7 @@ import io
 import os
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -62,7 +62,7 @@ def _open_pillow(data: bytes, name: str) -> Image.Image:
         image.load()  # truncated or corrupt pixel data fails here, not later
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise ImageDecodeError(f"{name}: corrupt or truncated image ({error})") from error
-    return image
+    return ImageOps.exif_transpose(image)  # upright, as browsers show photos from phones
 
 
 def _decode_dicom(data: bytes, name: str) -> np.ndarray:
@@ -84,8 +84,8 @@ def _decode_dicom(data: bytes, name: str) -> np.ndarray:
                                f"(transfer syntax {syntax}: {error})") from error
     if dataset.get("SamplesPerPixel", 1) != 1:
         raise ImageDecodeError(f"{name}: colour DICOM images are not supported")
-    if pixels.ndim == 3:  # multi-frame: the first frame is the one a viewer opens on
-        pixels = pixels[0]
+    if pixels.ndim == 3:  # multi-frame: the middle slice, as the case preview shows
+        pixels = pixels[len(pixels) // 2]
     values = apply_modality_lut(pixels, dataset)
     values = apply_voi_lut(values, dataset) if _has_voi(dataset) else values
     values = values.astype(np.float64)

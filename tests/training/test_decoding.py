@@ -76,3 +76,11 @@ def test_other_content_is_refused():
 def test_unreadable_path_says_why(tmp_path):
     with pytest.raises(ImageDecodeError, match="missing.png: cannot be read"):
         decode_image_file(tmp_path / "missing.png", channels=1)
+
+
+def test_exif_orientation_is_applied_as_browsers_do(tmp_path):
+    from PIL import Image
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
+    Image.new("L", (40, 20), 128).save(tmp_path / "phone.jpg", exif=exif)
+    assert decode_image_file(tmp_path / "phone.jpg", channels=1).shape == (40, 20, 1)
