@@ -234,8 +234,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 MODEL_PACKAGES_DIR = Path(envstr("MODEL_PACKAGES_DIR", str(REPO_ROOT / "exported_models"))).resolve()
 # The queue that inference workers consume (`celery -A config worker -Q <queue>`).
 INFERENCE_QUEUE = envstr("INFERENCE_QUEUE", "inference")
-# Pending readings of one model version that one task claims and runs together.
-INFERENCE_BATCH_SIZE = envint("INFERENCE_BATCH_SIZE", 32, minimum=1)
+# Pending readings of one model version that one task claims and runs together. Smaller batches
+# spread a burst over more worker processes; larger ones share more graph calls.
+INFERENCE_BATCH_SIZE = envint("INFERENCE_BATCH_SIZE", 16, minimum=1)
 # Largest difference between a browser probability and the server's for the same image before
 # the case is flagged for a doctor. TF.js (WASM) and TensorFlow agree to about 1e-6 on the
 # shipped models; 1e-3 leaves room for float16/WebGL backends.

@@ -3,8 +3,8 @@
 Running is safe with any number of workers on any number of hosts. A task locks its own reading
 row, then claims up to INFERENCE_BATCH_SIZE - 1 other pending readings of the same model version
 with `SELECT ... FOR UPDATE SKIP LOCKED`, runs them together and stores every result in the same
-transaction. Rows another worker holds are skipped, not waited for; a task whose own reading is in
-another worker's batch waits for that batch, then finds its reading finished and does nothing.
+transaction. Rows another worker holds are skipped, never waited for; a task whose own reading is in another
+worker's batch retries a moment later, then finds its reading finished and does nothing.
 A worker that dies mid-batch drops its database connection, PostgreSQL rolls its transaction
 back, and the readings are pending again for the redelivered tasks. So each reading is stored
 exactly once, whichever worker runs it and however often its task is delivered.
@@ -35,6 +35,10 @@ from training.decoding import ImageDecodeError, decode_image_bytes
 logger = logging.getLogger(__name__)
 
 OPEN = (ReadingStatus.PENDING, ReadingStatus.RUNNING)
+
+
+class ReadingBusy(Exception):
+    """The reading is in another worker's batch right now: look again shortly instead of waiting."""
 
 
 @transaction.atomic
@@ -99,9 +103,14 @@ def readings_run(*, reading_id: int) -> int:
     """Run reading `reading_id`, batched with other pending readings of its model; returns how many were stored."""
     _load_model_of(reading_id)
     with transaction.atomic():
-        reading = _lock(Reading.objects.filter(pk=reading_id, runs_on=RunsOn.SERVER)).first()
-        if reading is None or reading.status not in OPEN:
+        reading = _lock(Reading.objects.filter(pk=reading_id, runs_on=RunsOn.SERVER), skip_locked=True).first()
+        if reading is None:
+            if Reading.objects.filter(pk=reading_id, runs_on=RunsOn.SERVER, status__in=OPEN).exists():
+                raise ReadingBusy(reading_id)
+            return 0  # finished, or never a server reading
+        if reading.status not in OPEN:
             return 0  # stored already, by an earlier delivery of this task or by another worker's batch
+        started = time.perf_counter()
         batch = [reading, *_claim_more(reading)]
         try:
             package = package_get(reading.model_name, reading.model_version)
@@ -111,13 +120,23 @@ def readings_run(*, reading_id: int) -> int:
             return 0
         images = _decode_all(batch, package)
         runnable = [each for each in batch if each.pk in images]
+        decoded = time.perf_counter()
         predictions = runtime.predict(package, [images[each.pk] for each in runnable])
+        predicted = time.perf_counter()
         if settings.INFERENCE_TASK_DELAY_SECONDS:
             time.sleep(settings.INFERENCE_TASK_DELAY_SECONDS)  # tests kill the worker here
         backend = f"tensorflow-{runtime.device()}"
         for each, prediction in zip(runnable, predictions, strict=True):
             _store(each, package, prediction, backend=backend)
-        logger.info("stored %d %s %s readings", len(runnable), package.name, package.version)
+        logger.info(
+            "stored %d %s %s readings (claim and decode %.0f ms, graph %.0f ms, store %.0f ms)",
+            len(runnable),
+            package.name,
+            package.version,
+            (decoded - started) * 1000,
+            (predicted - decoded) * 1000,
+            (time.perf_counter() - predicted) * 1000,
+        )
         return len(runnable)
 
 

@@ -19,6 +19,7 @@ from inference import services
 
 logger = logging.getLogger(__name__)
 
+BUSY_RETRY_SECONDS = 1.0
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
 
@@ -39,6 +40,10 @@ def run_reading(self, reading_id: int) -> int:
     """Run a pending server reading (batched with others of the same model); idempotent."""
     try:
         return services.readings_run(reading_id=reading_id)
+    except services.ReadingBusy as exc:
+        # Another worker is running it in a batch; if that worker dies, its transaction rolls back
+        # and this retry runs the reading. The holder's time limit bounds how long this can go on.
+        raise self.retry(exc=exc, countdown=BUSY_RETRY_SECONDS, max_retries=None) from exc
     except TRANSIENT_ERRORS as exc:
         if self.request.retries >= self.max_retries:
             logger.error("reading %s: giving up after %d attempts: %s", reading_id, self.request.retries + 1, exc)
