@@ -92,7 +92,9 @@ def start_workers(count: int, concurrency: int, env: dict, log_dir: Path) -> lis
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
         workers.append(
-            subprocess.Popen(command, cwd=BACKEND, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            subprocess.Popen(
+                command, cwd=BACKEND, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         )
     return workers
 

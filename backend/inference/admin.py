@@ -17,7 +17,9 @@ class ActiveModelForm(forms.ModelForm):
         installed = {(p.name, p.version) for p in packages_discover()}
         if (cleaned.get("name"), cleaned.get("version")) not in installed:
             choices = ", ".join(f"{n} {v}" for n, v in sorted(installed)) or "none"
-            raise forms.ValidationError(f"No valid package with that name and version is installed (installed: {choices}).")
+            raise forms.ValidationError(
+                f"No valid package with that name and version is installed (installed: {choices})."
+            )
         return cleaned
 
 

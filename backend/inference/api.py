@@ -58,9 +58,7 @@ class ModelFileView(APIView):
             package = selectors.model_package_get(name, version)
         except PackageError:
             raise NotFoundError("model package") from None
-        servable = filename == METADATA_FILE or (
-            filename in package.files and not filename.startswith("saved_model/")
-        )
+        servable = filename == METADATA_FILE or (filename in package.files and not filename.startswith("saved_model/"))
         if not servable:
             raise NotFoundError("model file")
         content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"

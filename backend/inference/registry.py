@@ -115,7 +115,9 @@ def package_validate(path: Path) -> ModelPackage:
         metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
     except ValueError as exc:
         raise PackageError(f"evaluation_metrics.json is not valid JSON ({exc})") from None
-    return ModelPackage(name=metadata["name"], version=metadata["version"], path=path, metadata=metadata, metrics=metrics)
+    return ModelPackage(
+        name=metadata["name"], version=metadata["version"], path=path, metadata=metadata, metrics=metrics
+    )
 
 
 def _check_metadata(metadata, *, name: str, version: str) -> None:
@@ -123,7 +125,8 @@ def _check_metadata(metadata, *, name: str, version: str) -> None:
         raise PackageError(f"{METADATA_FILE} must hold a JSON object")
     if metadata.get("name") != name or metadata.get("version") != version:
         raise PackageError(
-            f"metadata names {metadata.get('name')!r} {metadata.get('version')!r} but the package sits in {name}/{version}"
+            f"metadata names {metadata.get('name')!r} {metadata.get('version')!r}, "
+            f"but the package sits in {name}/{version}"
         )
     labels = metadata.get("label_names")
     if not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(x, str) and x for x in labels):
@@ -166,7 +169,9 @@ def _check_file(path: Path, relative: str, expected: str) -> None:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)
     if digest.hexdigest() != expected.lower():
-        raise PackageError(f"{relative} does not match its checksum (expected {expected[:12]}..., got {digest.hexdigest()[:12]}...)")
+        raise PackageError(
+            f"{relative} does not match its checksum (expected {expected[:12]}..., got {digest.hexdigest()[:12]}...)"
+        )
 
 
 def _is_probability(value) -> bool:

@@ -31,7 +31,7 @@ class Prediction:
 
 
 def device() -> str:
-    """"gpu" when TensorFlow sees a GPU in this process, else "cpu"."""
+    """ "gpu" when TensorFlow sees a GPU in this process, else "cpu"."""
     import tensorflow as tf
 
     return "gpu" if tf.config.list_physical_devices("GPU") else "cpu"

@@ -24,7 +24,9 @@ def models_active(packages: list[ModelPackage] | None = None) -> list[ModelPacka
         if chosen is not None:
             active[name] = chosen
         elif name in active:
-            logger.warning("active version %s of %s is not a valid package; using %s", version, name, active[name].version)
+            logger.warning(
+                "active version %s of %s is not a valid package; using %s", version, name, active[name].version
+            )
     return [active[name] for name in sorted(active)]
 
 

@@ -10,6 +10,7 @@ back, and the readings are pending again for the redelivered tasks. So each read
 exactly once, whichever worker runs it and however often its task is delivered.
 """
 
+import contextlib
 import logging
 import time
 
@@ -145,10 +146,8 @@ def _load_model_of(reading_id: int) -> None:
     row = Reading.objects.filter(pk=reading_id).values("model_name", "model_version", "status").first()
     if row is None or row["status"] not in OPEN:
         return
-    try:
+    with contextlib.suppress(PackageError):  # reported on the reading, under its lock, below
         runtime.model_load(package_get(row["model_name"], row["model_version"]))
-    except PackageError:
-        pass  # reported on the reading, under its lock, below
 
 
 def _lock(queryset, **options):

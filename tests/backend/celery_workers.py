@@ -36,7 +36,8 @@ def test_database_url() -> str:
     """The database the tests run on (pytest-django's test_<name>), for the worker processes."""
     db = connection.settings_dict
     password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    return f"postgres://{quote(db['USER'] or '', safe='')}{password}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+    user = quote(db["USER"] or "", safe="")
+    return f"postgres://{user}{password}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 class Worker:

@@ -14,7 +14,9 @@ CHEST = "chest-xray-pneumonia"
 
 def shipped_package(root: Path, name: str = CHEST) -> ModelPackage:
     """The newest shipped version of `name`, checked."""
-    versions = sorted((p for p in (root / name).iterdir() if (p / "model_metadata.json").exists()), key=lambda p: version_key(p.name))
+    versions = sorted(
+        (p for p in (root / name).iterdir() if (p / "model_metadata.json").exists()), key=lambda p: version_key(p.name)
+    )
     return package_validate(versions[-1])
 
 

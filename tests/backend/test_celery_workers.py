@@ -125,9 +125,7 @@ def test_a_reading_goes_from_api_request_through_redis_and_a_worker_to_the_datab
     assert any(active.startswith(f"{CHEST}@") for active in health["checks"]["models"]["active"])
 
 
-def test_a_worker_killed_mid_task_is_replaced_and_the_reading_is_stored_once(
-    start_worker, shipped_models, alice, bob
-):
+def test_a_worker_killed_mid_task_is_replaced_and_the_reading_is_stored_once(start_worker, shipped_models, alice, bob):
     # This worker holds its claim for a minute before storing anything: long enough to be killed.
     doomed = start_worker("doomed", INFERENCE_TASK_DELAY_SECONDS="60").wait_ready()
     cases, _ = parity_cases(shipped_package(shipped_models))

@@ -155,6 +155,9 @@ def test_an_admin_chooses_the_active_version(shipped_models, tmp_path, settings,
     assert response.status_code == 200, response.content
     assert response.json()["active"] is True
     assert active() == ["1.0.0"]
-    assert client_for(bob).post(f"/api/v1/models/{CHEST}/activate/", {"version": "1.1.0"}, format="json").status_code == 403
+    assert (
+        client_for(bob).post(f"/api/v1/models/{CHEST}/activate/", {"version": "1.1.0"}, format="json").status_code
+        == 403
+    )
     missing = client_for(admin).post(f"/api/v1/models/{CHEST}/activate/", {"version": "2.0.0"}, format="json")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown_model"

@@ -86,7 +86,9 @@ def _browser_body(image, package, probabilities: list[float]) -> dict:
         "model_version": package.version,
         "backend": "wasm",
         "probabilities": dict(zip(package.label_names, probabilities, strict=True)),
-        "label": package.label_names[package.positive_class] if score >= package.threshold else package.label_names[1 - package.positive_class],
+        "label": package.label_names[package.positive_class]
+        if score >= package.threshold
+        else package.label_names[1 - package.positive_class],
         "score": score,
         "threshold": package.threshold,
         "latency_ms": 1.4,
@@ -144,7 +146,9 @@ def test_a_browser_reading_of_a_model_the_server_lacks_is_kept_unverified(alice,
 def test_an_unknown_model_is_refused(alice, bob):
     case = case_with_images(patient=alice, blobs=[png_of(np.full((32, 32, 1), 90, np.uint8))])
     response = client_for(bob).post(
-        f"/api/v1/cases/{case.pk}/server-readings/", {"image": case.images.get().pk, "model_name": "nope"}, format="json"
+        f"/api/v1/cases/{case.pk}/server-readings/",
+        {"image": case.images.get().pk, "model_name": "nope"},
+        format="json",
     )
     assert response.status_code == 400 and response.json()["error"]["code"] == "unknown_model"
     assert not Reading.objects.exists()
@@ -155,7 +159,8 @@ def test_readings_are_run_in_one_batch_and_stored_exactly_once(shipped_models, a
     cases, _ = parity_cases(package)
     case = case_with_images(patient=alice, blobs=[png_of(c["image"][0]) for c in cases])
     readings = [
-        server_reading_request(case=case, image=image, requested_by=bob, model_name=CHEST) for image in case.images.all()
+        server_reading_request(case=case, image=image, requested_by=bob, model_name=CHEST)
+        for image in case.images.all()
     ]
     assert readings_run(reading_id=readings[0].pk) == len(readings)  # one task ran them all
     for reading in readings:  # the other readings' own tasks, and redeliveries, find nothing to do
