@@ -248,6 +248,8 @@ if INFERENCE_TASK_TIME_LIMIT <= INFERENCE_TASK_SOFT_TIME_LIMIT:
 INFERENCE_MAX_RETRIES = envint("INFERENCE_MAX_RETRIES", 5, minimum=0)
 # Fault-injection for tests only: seconds a task waits, holding its claim, before storing results.
 INFERENCE_TASK_DELAY_SECONDS = envfloat("INFERENCE_TASK_DELAY_SECONDS", 0, minimum=0)
+if INFERENCE_TASK_DELAY_SECONDS and not DEBUG:
+    raise ImproperlyConfigured("INFERENCE_TASK_DELAY_SECONDS is for tests only and must be 0 when DJANGO_DEBUG=false")
 # How long the health check waits for workers to answer a ping.
 HEALTH_WORKER_TIMEOUT = envfloat("HEALTH_WORKER_TIMEOUT", 0.5, minimum=0.05)
 

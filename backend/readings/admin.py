@@ -18,8 +18,9 @@ class ReadingAdmin(AuditedModelAdmin):
         "label",
         "score",
         "flagged",
+        "disagrees",
     ]
-    list_filter = ["runs_on", "status", "flagged", "model_name"]
+    list_filter = ["runs_on", "status", "flagged", "disagrees", "model_name"]
     readonly_fields = [f.name for f in Reading._meta.fields]
 
     def has_add_permission(self, request) -> bool:
