@@ -22,6 +22,8 @@ from readings.serializers import ReadingSerializer
 # A version's files never change (their checksums are in its metadata), so browsers and proxies
 # may keep them for a year; a new model is a new version at a new URL.
 IMMUTABLE = "public, max-age=31536000, immutable"
+# The metadata holds those checksums and is not covered by one: browsers recheck it every few minutes.
+SHORT_LIVED = "public, max-age=300"
 
 
 class ModelListView(APIView):
@@ -63,9 +65,11 @@ class ModelFileView(APIView):
             raise NotFoundError("model file")
         content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
         response = FileResponse((package.path / filename).open("rb"), content_type=content_type)
-        response["Cache-Control"] = IMMUTABLE
         if filename in package.files:
+            response["Cache-Control"] = IMMUTABLE
             response["ETag"] = f'"{package.files[filename]}"'
+        else:
+            response["Cache-Control"] = SHORT_LIVED
         response["Access-Control-Allow-Origin"] = "*"  # weights are public; lets a CDN or other origin use them
         return response
 

@@ -129,6 +129,7 @@ def test_tfjs_files_are_served_with_long_lived_cache_headers(shipped_models):
             assert weights.status_code == 200
             assert b"".join(weights.streaming_content) == (package.path / "tfjs" / shard).read_bytes()
     metadata = anonymous.get(f"/api/v1/models/{CHEST}/{package.version}/model_metadata.json")
+    assert metadata["Cache-Control"] == "public, max-age=300"
     assert json.loads(b"".join(metadata.streaming_content))["label_names"] == package.label_names
 
 
