@@ -70,12 +70,18 @@ def server_readings(package: Path, data_dir: Path) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def page(package: Path, data_dir: Path):
+def made_dir(tmp_path_factory) -> Path:
+    """Files the tests make (served under /made/)."""
+    return tmp_path_factory.mktemp("made")
+
+
+@pytest.fixture(scope="module")
+def page(package: Path, data_dir: Path, made_dir: Path):
     require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     require(shutil.which("npm") is not None or (REPO / "web" / "dist" / "demo.js").exists(),
             "npm not found to build web/dist")
     dist = ensure_built()
-    mounts = {"/": dist, "/model/": package, "/data/": data_dir}
+    mounts = {"/": dist, "/model/": package, "/data/": data_dir, "/made/": made_dir}
     with static_server(mounts) as base_url, chromium() as browser:
         page, info = open_demo(browser, base_url, "/model")  # automatic backend choice
         page.load_info = info
@@ -134,3 +140,21 @@ def test_jpeg2000_dicom_is_left_to_the_server(page, data_dir):
         "(url) => window.inference.analyseUrl(url).then(() => null, (e) => e.name)", "/data/dicom/RG1_J2KI.dcm")
     assert error == "UnsupportedInBrowserError"
     assert "server" in page.text_content("[role=alert]")
+
+
+def test_exif_orientation_is_applied_like_on_the_server(page, made_dir, data_dir):
+    from PIL import Image
+
+    from training.decoding import decode_image_file
+
+    # A phone-style JPEG: stored sideways, with EXIF orientation 6 (rotate 90 degrees clockwise to view).
+    image = Image.open(data_dir / "chest_xray_kermany" / "PNEUMONIA" / "person1_virus_11.jpeg").convert("L")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    image.save(made_dir / "rotated.jpeg", exif=exif)
+    expected = decode_image_file(made_dir / "rotated.jpeg", channels=1)
+    assert expected.shape[:2] == (image.width, image.height)  # the server turned it upright
+
+    pixels = page.evaluate("(url) => window.inference.analyseUrl(url)", "/made/rotated.jpeg")["pixels"]
+    assert [pixels["height"], pixels["width"]] == list(expected.shape[:2])
+    assert pixels["sha256"] == hashlib.sha256(expected.tobytes()).hexdigest()

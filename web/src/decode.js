@@ -5,11 +5,11 @@
 // uncompressed DICOM through dicom.js. Pixels come out as the model's channel
 // count: grayscale uses Pillow's "L" formula so browser and server agree.
 //
-// Known differences from the server (Pillow): the browser applies EXIF
-// orientation (Pillow does not; X-ray exports rarely carry it) and stores
-// canvas pixels premultiplied, so semi-transparent PNG pixels may differ by a
-// grey level. 16-bit PNGs go to the server: Pillow clips them to 255 where a
-// browser scales them, and the reading must match the server's.
+// Both sides turn photos upright by their EXIF orientation. Known differences
+// from the server (Pillow): a canvas stores pixels premultiplied, so
+// semi-transparent PNG pixels may differ by a grey level. 16-bit PNGs go to the
+// server: Pillow clips them to 255 where a browser scales them, and the reading
+// must match the server's.
 import { decodeDicom } from './dicom.js';
 import { ImageDecodeError, UnsupportedInBrowserError } from './errors.js';
 
@@ -129,10 +129,12 @@ async function toBytes(file) {
 async function decodeRaster(bytes, kind) {
   let bitmap;
   try {
-    // No colour management: Pillow ignores embedded ICC profiles too.
+    // No colour management: Pillow ignores embedded ICC profiles too. EXIF
+    // orientation applied, as the server does (ImageOps.exif_transpose).
     bitmap = await createImageBitmap(new Blob([bytes], { type: `image/${kind}` }), {
       colorSpaceConversion: 'none',
       premultiplyAlpha: 'none',
+      imageOrientation: 'from-image',
     });
   } catch (error) {
     throw new ImageDecodeError(`corrupt or truncated ${kind.toUpperCase()} image (${error.message})`);

@@ -1,7 +1,7 @@
 // Uncompressed DICOM to 8-bit grayscale, in plain JavaScript.
 //
 // Mirrors the server's decoder (training/decoding.py `_decode_dicom`, pydicom):
-// first frame, unused high bits masked (sign-extended when signed), modality
+// the middle frame of a multi-frame file, unused high bits masked (sign-extended when signed), modality
 // rescale, window (LINEAR / LINEAR_EXACT / SIGMOID) when both Window Center and
 // Width are present, then a min-max stretch to 0..255 with round-half-to-even,
 // MONOCHROME1 inverted. Same float64 arithmetic in the same order, so the
@@ -45,15 +45,18 @@ export function decodeDicom(bytes) {
 
   const rows = elements.uint16(TAG.rows);
   const columns = elements.uint16(TAG.columns);
-  const stored = firstFrame(elements, rows, columns);
+  const stored = middleFrame(elements, rows, columns);
   const rescale = modalityRescale(elements);
   const voi = elements.has(TAG.windowCenter) && elements.has(TAG.windowWidth) ? windowing(elements) : (v) => v;
   const data = stretchToBytes(stored, (v) => voi(rescale(v)), photometric === 'MONOCHROME1');
   return { width: columns, height: rows, channels: 1, data };
 }
 
-/** The first frame's stored values, unused high bits removed as pydicom does. */
-function firstFrame(elements, rows, columns) {
+/**
+ * The stored values of the frame the server reads (the middle one of a
+ * multi-frame file, the only one otherwise), unused high bits removed as pydicom does.
+ */
+function middleFrame(elements, rows, columns) {
   const bitsAllocated = elements.uint16(TAG.bitsAllocated);
   const bitsStored = elements.uint16(TAG.bitsStored) ?? bitsAllocated;
   const signed = elements.uint16(TAG.pixelRepresentation) === 1;
@@ -68,12 +71,14 @@ function firstFrame(elements, rows, columns) {
     throw new ImageDecodeError('DICOM pixel data is encapsulated although the transfer syntax says uncompressed');
   }
   const frameBytes = count * bytesPerValue;
-  if (length < frameBytes || offset + frameBytes > elements.bytes.length) {
+  const frames = elements.has(TAG.numberOfFrames) ? Math.max(1, Math.trunc(elements.number(TAG.numberOfFrames))) : 1;
+  const start = offset + Math.floor(frames / 2) * frameBytes;
+  if (length < frames * frameBytes || start + frameBytes > elements.bytes.length) {
     throw new ImageDecodeError('DICOM pixel data is shorter than its rows and columns say (truncated?)');
   }
   // Copy the frame so 16-bit values are aligned; typed arrays read them in the
   // platform's byte order, little endian on every browser platform.
-  const frame = elements.bytes.slice(offset, offset + frameBytes);
+  const frame = elements.bytes.slice(start, start + frameBytes);
   const raw = bytesPerValue === 2 ? new Uint16Array(frame.buffer) : frame;
   // Shifting left then right by the unused bits keeps Bits Stored bits:
   // masked when unsigned, sign-extended when signed.

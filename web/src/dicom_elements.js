@@ -18,6 +18,7 @@ export const TAG = {
   transferSyntax: 0x00020010,
   samplesPerPixel: 0x00280002,
   photometric: 0x00280004,
+  numberOfFrames: 0x00280008,
   rows: 0x00280010,
   columns: 0x00280011,
   bitsAllocated: 0x00280100,

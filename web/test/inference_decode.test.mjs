@@ -29,8 +29,9 @@ function requirePath(t, path, what) {
 }
 
 /**
- * Runs the server's decoder once on each file, and on an implicit-VR copy of
- * the first one (pydicom writes it), writing into `out`; returns {path: {shape, bytes}}.
+ * Runs the server's decoder once on each file, on an implicit-VR copy of the
+ * first one and on a 3-frame copy of the second (pydicom writes both into
+ * `out`); returns {path: {shape, bytes}}.
  */
 function pythonDecode(files, out) {
   const implicitCopy = join(out, 'implicit_vr.dcm');
@@ -44,6 +45,14 @@ function pythonDecode(files, out) {
     'dataset.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian',
     'dataset.save_as(f"{out}/implicit_vr.dcm", enforce_file_format=True)',
     'paths.append(f"{out}/implicit_vr.dcm")',
+    // Three frames with different contrast: the server reads the middle one.
+    'import numpy as np',
+    'dataset = pydicom.dcmread(paths[1])',
+    'frame = dataset.pixel_array',
+    'dataset.NumberOfFrames = 3',
+    'dataset.PixelData = np.stack([frame, frame // 3, frame // 2]).tobytes()',
+    'dataset.save_as(f"{out}/multi_frame.dcm", enforce_file_format=True)',
+    'paths.append(f"{out}/multi_frame.dcm")',
     'shapes = {}',
     'for i, path in enumerate(paths):',
     '    pixels = decode_image_file(path, channels=1)',
@@ -53,7 +62,7 @@ function pythonDecode(files, out) {
   ].join('\n');
   const stdout = execFileSync(python, ['-c', script, out, ...files], { cwd: repo, encoding: 'utf8' });
   const shapes = JSON.parse(stdout.trim().split('\n').pop());
-  const paths = [...files, implicitCopy];
+  const paths = [...files, implicitCopy, join(out, 'multi_frame.dcm')];
   return Object.fromEntries(paths.map((f, i) => [f, { shape: shapes[f], bytes: readFileSync(join(out, `${i}.raw`)) }]));
 }
 
@@ -97,6 +106,13 @@ describe('DICOM decoded in JS matches the server decoder', () => {
     const reference = load(t);
     if (!reference) return;
     const copy = Object.keys(reference).find((path) => path.endsWith('implicit_vr.dcm'));
+    assertSamePixels(t, copy, reference);
+  });
+
+  it('reads the middle frame of a multi-frame file, as the server does', (t) => {
+    const reference = load(t);
+    if (!reference) return;
+    const copy = Object.keys(reference).find((path) => path.endsWith('multi_frame.dcm'));
     assertSamePixels(t, copy, reference);
   });
 
