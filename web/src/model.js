@@ -153,18 +153,23 @@ export class Classifier {
     }
     const latencyMs = performance.now() - started;
     const [, mapHeight, mapWidth, classes] = outputs[1].shape;
-    return this.reading(Array.from(probabilities), { heatmaps, mapHeight, mapWidth, classes }, latencyMs);
+    // float32 rounding can step a hair outside [0, 1]; the server clamps too.
+    const clamped = Array.from(probabilities, clamp01);
+    return this.reading(clamped, { heatmaps, mapHeight, mapWidth, classes }, latencyMs);
   }
 
   reading(probabilities, { heatmaps, mapHeight, mapWidth, classes }, latencyMs) {
     const names = this.metadata.label_names;
     const labelIndex = decideLabel(probabilities, this.metadata);
     const positive = this.metadata.positive_class ?? null;
-    const threshold = this.metadata.decision?.threshold ?? null;
-    const score = positive === null ? null : probabilities[positive];
+    const decisionThreshold = this.metadata.decision?.threshold ?? null;
+    // Only binary models have a score and a threshold (as on the server).
+    const binary = positive !== null && decisionThreshold !== null;
+    const score = binary ? probabilities[positive] : null;
+    const threshold = binary ? decisionThreshold : null;
     // The heat maps are interleaved (h, w, class): keep the shown label's.
     const map = new Float32Array(mapHeight * mapWidth);
-    for (let i = 0; i < map.length; i++) map[i] = heatmaps[i * classes + labelIndex];
+    for (let i = 0; i < map.length; i++) map[i] = clamp01(heatmaps[i * classes + labelIndex]);
     return {
       label: names[labelIndex],
       labelIndex,
@@ -173,7 +178,7 @@ export class Classifier {
       probabilitiesByLabel: Object.fromEntries(names.map((name, k) => [name, probabilities[k]])),
       score,
       threshold,
-      flagged: score !== null && threshold !== null && score >= threshold,
+      flagged: binary && score >= threshold,
       heatmap: { data: map, height: mapHeight, width: mapWidth },
       backend: tf.getBackend(),
       latencyMs,
@@ -185,6 +190,33 @@ export class Classifier {
   dispose() {
     this.graph.dispose();
   }
+}
+
+/**
+ * The body of a browser reading for the readings API (BrowserReadingSerializer).
+ *
+ * @param {Reading} reading
+ * @param {{image: number}} ids the uploaded image's id
+ * @returns {object}
+ */
+export function browserReadingPayload(reading, { image }) {
+  const { data, height, width } = reading.heatmap;
+  return {
+    image,
+    model_name: reading.model.name,
+    model_version: reading.model.version,
+    backend: reading.backend,
+    probabilities: reading.probabilitiesByLabel,
+    label: reading.label,
+    score: reading.score,
+    threshold: reading.threshold,
+    heatmap: Array.from({ length: height }, (_, y) => Array.from(data.subarray(y * width, (y + 1) * width))),
+    latency_ms: reading.latencyMs,
+  };
+}
+
+function clamp01(value) {
+  return Math.min(Math.max(value, 0), 1);
 }
 
 export { tf };

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it, test } from 'node:test';
 
-import { Classifier, decideLabel } from '../src/model.js';
+import { browserReadingPayload, Classifier, decideLabel } from '../src/model.js';
 import { loadGraphModelFromDisk, useWasmBackend } from './disk_model.mjs';
 
 const packagesDir = resolve(
@@ -87,6 +87,12 @@ for (const pkg of packages) {
         reading.heatmap.data.forEach((v, i) => {
           assert.ok(Math.abs(v - maps[i * classes + reading.labelIndex]) <= fixtures.tolerance, `heat map value ${i}`);
         });
+        const payload = browserReadingPayload(reading, { image: 7 });
+        assert.equal(payload.image, 7);
+        assert.deepEqual(payload.probabilities, reading.probabilitiesByLabel);
+        assert.equal(payload.heatmap.length, mapHeight);
+        assert.ok(payload.heatmap.every((row) => row.length === mapWidth && row.every((v) => v >= 0 && v <= 1)));
+        assert.equal(payload.score === null, classifier.metadata.decision?.threshold == null);
         t.diagnostic(`${fixture.name}: ${reading.label} ${reading.probability.toFixed(4)}, ${reading.latencyMs.toFixed(1)} ms`);
       }
     });
