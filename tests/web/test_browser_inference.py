@@ -22,6 +22,7 @@ from bench.browser_inference import (CHROMIUM, REPO, chest_xrays, chromium, defa
                                      ensure_built, open_demo, static_server)
 
 PACKAGE_ROOT = REPO / "exported_models" / "chest-xray-pneumonia"
+RGB_PACKAGE_ROOT = REPO / "exported_models" / "retina-diabetic-retinopathy"
 TOLERANCE = 1e-3  # browser vs server probability, per class
 
 
@@ -82,6 +83,9 @@ def page(package: Path, data_dir: Path, made_dir: Path):
             "npm not found to build web/dist")
     dist = ensure_built()
     mounts = {"/": dist, "/model/": package, "/data/": data_dir, "/made/": made_dir}
+    rgb_versions = sorted(p.parent for p in RGB_PACKAGE_ROOT.glob("*/model_metadata.json"))
+    if rgb_versions:
+        mounts["/rgb-model/"] = rgb_versions[-1]
     with static_server(mounts) as base_url, chromium() as browser:
         page, info = open_demo(browser, base_url, "/model")  # automatic backend choice
         page.load_info = info
@@ -158,3 +162,24 @@ def test_exif_orientation_is_applied_like_on_the_server(page, made_dir, data_dir
     pixels = page.evaluate("(url) => window.inference.analyseUrl(url)", "/made/rotated.jpeg")["pixels"]
     assert [pixels["height"], pixels["width"]] == list(expected.shape[:2])
     assert pixels["sha256"] == hashlib.sha256(expected.tobytes()).hexdigest()
+
+
+def test_an_rgb_multi_class_model_reads_like_the_server(page, data_dir):
+    """Runs last: it switches the page to the shipped RGB model (decoded to 3 channels, argmax)."""
+    import tensorflow as tf
+
+    from training.decoding import decode_image_file
+
+    versions = sorted(p.parent for p in RGB_PACKAGE_ROOT.glob("*/model_metadata.json"))
+    require(bool(versions), f"no shipped RGB model package under {RGB_PACKAGE_ROOT}")
+    metadata = json.loads((versions[-1] / "model_metadata.json").read_text())
+    assert metadata["input"]["channels"] == 3
+    model = tf.saved_model.load(str(versions[-1] / "saved_model"))
+    page.evaluate("(url) => window.inference.load(url)", "/rgb-model")
+    for name in ["chest_xray_kermany/NORMAL/IM-0001-0001.jpeg", "dicom/MR_small.dcm"]:
+        pixels = decode_image_file(data_dir / name, channels=3)
+        server = model.serve(tf.constant(pixels[None]))["probabilities"].numpy()[0]
+        browser = analyse(page, name)
+        assert browser["pixels"]["sha256"] == hashlib.sha256(pixels.tobytes()).hexdigest(), name
+        assert max(abs(b - s) for b, s in zip(browser["probabilities"], server)) <= TOLERANCE, name
+        assert browser["label"] == metadata["label_names"][int(server.argmax())]
