@@ -23,7 +23,7 @@ from training.metrics import THRESHOLD_RULE, choose_threshold, metrics_with_inte
 from training.models import build_serving_model
 from training.train import TrainConfig, load_dataset
 
-TEMPERATURES = np.round(np.arange(0.5, 5.01, 0.05), 2)
+TEMPERATURES = np.round(np.geomspace(0.05, 10.0, 213), 3)  # about 2.5% apart
 
 
 def load_run(run_dir: str | Path) -> tuple[dict, list[keras.Model]]:

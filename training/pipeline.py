@@ -35,12 +35,12 @@ def main(argv: list[str] | None = None) -> Path:
     if args.output_dir == parser.get_default("output_dir"):
         config.output_dir = str(Path("runs") / (args.name or MODEL_NAMES.get(config.dataset, "model")))
 
+    command = "python -m training.pipeline " + shlex.join(argv)
     data = load_dataset(config)
-    summary = train(config, data)
+    summary = train(config, data, command)
     model, metrics = evaluate(config.output_dir, data)
     name = args.name or MODEL_NAMES.get(config.dataset) or Path(config.image_folder).name
     package_dir = Path(args.export_dir) / name / args.version
-    command = "python -m training.pipeline " + shlex.join(argv)
     metadata = export_package(model, summary, metrics, Path(config.output_dir), package_dir, name,
                               args.version, data.splits["test"], command)
     print(f"exported {name} {args.version} -> {package_dir} "

@@ -13,6 +13,7 @@ import dataclasses
 import json
 import os
 import platform
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -83,8 +84,11 @@ def distribution_strategy() -> tf.distribute.Strategy:
     return tf.distribute.get_strategy()
 
 
-def train(config: TrainConfig, data: Dataset | None = None) -> dict:
-    """Trains config.ensemble members and returns a summary; see the module docstring for outputs."""
+def train(config: TrainConfig, data: Dataset | None = None, command: str | None = None) -> dict:
+    """Trains config.ensemble members and returns a summary; see the module docstring for outputs.
+
+    `command` is the command line that reproduces the run (recorded in train_config.json).
+    """
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()
     if tf.config.list_physical_devices("GPU"):
@@ -140,7 +144,7 @@ def train(config: TrainConfig, data: Dataset | None = None) -> dict:
                     "source": data.source},
         "members": sorted(history),
         "training_seconds": round(time.time() - started, 1),
-        "command": "python -m training.train " + " ".join(sys.argv[1:]),
+        "command": command or "python -m training.train " + shlex.join(sys.argv[1:]),
         "environment": environment(),
     }
     (output / "train_config.json").write_text(json.dumps(summary, indent=2))
