@@ -26,4 +26,5 @@ if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt w
   echo "setup: installing npm packages"
   (cd web && npm ci --no-audit --no-fund --loglevel=error)
 fi
+(cd web && npm run --silent build)
 echo "setup: done"

@@ -35,6 +35,9 @@ def test_browsable_docs_are_served(anon_client):
     response = anon_client.get("/api/v1/docs/")
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
+    # Everything the page loads comes from this server: hospital networks may have no internet.
+    assert b"cdn.jsdelivr.net" not in response.content and b"unpkg.com" not in response.content
+    assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/" in response.content
 
 
 def test_unknown_api_path_is_a_json_404(anon_client):
