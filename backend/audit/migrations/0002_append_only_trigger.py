@@ -6,6 +6,8 @@ the application's database role INSERT and SELECT only on this table.
 """
 from django.db import migrations
 
+from config.db_triggers import vendor_sql
+
 POSTGRES_INSTALL = """
 CREATE OR REPLACE FUNCTION audit_auditevent_append_only() RETURNS trigger AS $$
 BEGIN
@@ -32,30 +34,10 @@ SQLITE_REMOVE = [
 ]
 
 
-def _run(schema_editor, statements: list[str]) -> None:
-    # A plain cursor: the schema editor would read the "%" in RAISE as a query placeholder.
-    with schema_editor.connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
-
-
-def install(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        _run(schema_editor, [POSTGRES_INSTALL])
-    elif vendor == "sqlite":
-        _run(schema_editor, SQLITE_INSTALL)
-
-
-def remove(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        _run(schema_editor, [POSTGRES_REMOVE])
-    elif vendor == "sqlite":
-        _run(schema_editor, SQLITE_REMOVE)
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
 
-    operations = [migrations.RunPython(install, remove)]
+    operations = [
+        vendor_sql(postgresql_install=[POSTGRES_INSTALL], postgresql_remove=[POSTGRES_REMOVE],
+                   sqlite_install=SQLITE_INSTALL, sqlite_remove=SQLITE_REMOVE),
+    ]

@@ -4,6 +4,8 @@ The model refuses it too; this holds for raw SQL and other clients. Drafts stay 
 """
 from django.db import migrations
 
+from config.db_triggers import vendor_sql
+
 POSTGRES_INSTALL = """
 CREATE OR REPLACE FUNCTION reports_report_signed_is_final() RETURNS trigger AS $$
 BEGIN
@@ -39,30 +41,10 @@ SQLITE_REMOVE = [
 ]
 
 
-def _run(schema_editor, statements: list[str]) -> None:
-    # A plain cursor: the schema editor would read the "%" in RAISE as a query placeholder.
-    with schema_editor.connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
-
-
-def install(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        _run(schema_editor, [POSTGRES_INSTALL])
-    elif vendor == "sqlite":
-        _run(schema_editor, SQLITE_INSTALL)
-
-
-def remove(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        _run(schema_editor, [POSTGRES_REMOVE])
-    elif vendor == "sqlite":
-        _run(schema_editor, SQLITE_REMOVE)
-
-
 class Migration(migrations.Migration):
     dependencies = [("reports", "0001_initial")]
 
-    operations = [migrations.RunPython(install, remove)]
+    operations = [
+        vendor_sql(postgresql_install=[POSTGRES_INSTALL], postgresql_remove=[POSTGRES_REMOVE],
+                   sqlite_install=SQLITE_INSTALL, sqlite_remove=SQLITE_REMOVE),
+    ]
