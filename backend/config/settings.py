@@ -153,6 +153,9 @@ if envbool("DJANGO_TRUST_X_FORWARDED_PROTO", False):
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
 STATIC_URL = "static/"
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(DATA_DIR / "static"))).resolve()
+# The browser bundle (`npm run build` in web/) is served as static files under static/web/.
+WEB_DIST = REPO_ROOT / "web" / "dist"
+STATICFILES_DIRS = [("web", WEB_DIST)] if WEB_DIST.is_dir() else []
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed, compressed names need `collectstatic`, which production runs and development skips.

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
@@ -18,7 +19,11 @@ api_v1 = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]), name="docs"),
 ]
 
+# Until the portal pages exist, the front page is the in-browser reading of the pneumonia model.
+IN_BROWSER_READING = "/static/web/demo.html?model=/api/v1/models/chest-xray-pneumonia/1.0.0"
+
 urlpatterns = [
+    path("", RedirectView.as_view(url=IN_BROWSER_READING), name="home"),
     # Before admin.site.urls so that the admin's sign-in form has the API's login limits.
     path("admin/login/", throttled_login(admin.site.login)),
     path("admin/", admin.site.urls),
