@@ -9,10 +9,13 @@ image made from that scan, so the two columns show what full-size input costs, i
 import argparse
 import csv
 import json
+import os
 from pathlib import Path
 
 import numpy as np
-import tensorflow as tf
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep the printed numbers readable
+import tensorflow as tf  # noqa: E402
 
 from training.decoding import decode_image_file
 

@@ -9,10 +9,13 @@ official 28x28 image, averaged over the 20 images. Lower is closer.
 """
 import argparse
 import csv
+import os
 from pathlib import Path
 
 import numpy as np
-import tensorflow as tf
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep the printed numbers readable
+import tensorflow as tf  # noqa: E402
 from PIL import Image
 
 from training.decoding import decode_image_file
