@@ -9,13 +9,10 @@ image made from that scan, so the two columns show what full-size input costs, i
 import argparse
 import csv
 import json
-import os
 from pathlib import Path
 
 import numpy as np
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep the printed numbers readable
-import tensorflow as tf  # noqa: E402
+import tensorflow as tf
 
 from training.decoding import decode_image_file
 

@@ -9,13 +9,10 @@ official 28x28 image, averaged over the 20 images. Lower is closer.
 """
 import argparse
 import csv
-import os
 from pathlib import Path
 
 import numpy as np
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep the printed numbers readable
-import tensorflow as tf  # noqa: E402
+import tensorflow as tf
 from PIL import Image
 
 from training.decoding import decode_image_file
