@@ -13,7 +13,7 @@ const src = join(root, 'src');
 const dist = join(root, 'dist');
 
 // Pages import inference.js; each entry point gets a bundle, shared code a chunk.
-const entryPoints = ['inference.js', 'demo.js'].map((name) => join(src, name));
+const entryPoints = ['inference.js', 'demo.js', 'portal.js'].map((name) => join(src, name));
 
 await rm(dist, { recursive: true, force: true });
 await mkdir(dist, { recursive: true });

@@ -19,11 +19,13 @@ api_v1 = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]), name="docs"),
 ]
 
-# Until the portal pages exist, the front page is the in-browser reading of the pneumonia model.
+# The in-browser reading of the pneumonia model, for trying a model without an account.
 IN_BROWSER_READING = "/static/web/demo.html?model=/api/v1/models/chest-xray-pneumonia/1.0.0"
+# The front page is the patient portal: sign in, open a case, read an X-ray in the browser.
+PATIENT_PORTAL = "/static/web/portal.html"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url=IN_BROWSER_READING), name="home"),
+    path("", RedirectView.as_view(url=PATIENT_PORTAL), name="home"),
     # Before admin.site.urls so that the admin's sign-in form has the API's login limits.
     path("admin/login/", throttled_login(admin.site.login)),
     path("admin/", admin.site.urls),

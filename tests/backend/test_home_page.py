@@ -1,23 +1,32 @@
-"""The front page: the browser bundle, served by Django, reading with a shipped model."""
+"""The front page: the patient portal, served by Django from the browser bundle."""
 import json
 
 from django.contrib.staticfiles import finders
 
-from config.urls import IN_BROWSER_READING
+from config.urls import IN_BROWSER_READING, PATIENT_PORTAL
 
 
-def test_front_page_opens_the_in_browser_reading(anon_client):
+def test_front_page_opens_the_patient_portal(anon_client):
     response = anon_client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == IN_BROWSER_READING
+    assert response["Location"] == PATIENT_PORTAL
 
 
-def test_the_bundle_and_its_wasm_files_are_static_files():
-    for name in ("demo.html", "demo.js", "tfjs-backend-wasm-simd.wasm"):
+def test_the_portal_page_loads_its_bundle():
+    path = finders.find(PATIENT_PORTAL.removeprefix("/static/"))
+    assert path, f"{PATIENT_PORTAL} is not a static file: run `npm run build` in web/"
+    with open(path, encoding="utf-8") as f:
+        page = f.read()
+    assert 'src="./portal.js"' in page
+    assert "Sign in" in page and "Add to my case" in page
+
+
+def test_the_bundles_and_their_wasm_files_are_static_files():
+    for name in ("portal.html", "portal.js", "demo.html", "demo.js", "tfjs-backend-wasm-simd.wasm"):
         assert finders.find(f"web/{name}"), f"web/dist/{name} is missing: run `npm run build` in web/"
 
 
-def test_the_model_it_names_is_served(anon_client):
+def test_the_model_the_demo_names_is_served(anon_client):
     model = IN_BROWSER_READING.split("model=")[1]
     response = anon_client.get(f"{model}/tfjs/model.json")
     assert response.status_code == 200

@@ -1,0 +1,270 @@
+// Patient portal: sign up or in, open a case, read an X-ray in this browser,
+// and add the image and the reading to the case only when the patient chooses.
+import { api, ApiError, forgetCsrfToken } from './api.js';
+import { browserReadingPayload, decodeImage, drawReading, loadModel, selectBackend, UnsupportedInBrowserError } from './inference.js';
+
+/** The model the portal reads chest X-rays with (its active version comes from the API). */
+const MODEL_NAME = 'chest-xray-pneumonia';
+const HEATMAP_OPACITY = 0.45;
+
+const $ = (id) => document.getElementById(id);
+const state = { user: null, cases: [], caseId: null, model: null, modelLoading: null, file: null, reading: null };
+
+// One TF.js backend per page: start choosing it at once, in parallel with the sign-in check.
+const backendReady = selectBackend();
+
+function setStatus(text) {
+  $('status').textContent = text;
+}
+
+function showError(error) {
+  $('error').textContent = error instanceof ApiError || error instanceof UnsupportedInBrowserError
+    ? error.message
+    : `Something went wrong: ${error.message}`;
+}
+
+/** Run a user action: clear the last error, show this one; buttons stay usable afterwards. */
+async function act(task) {
+  $('error').textContent = '';
+  try {
+    return await task();
+  } catch (error) {
+    showError(error);
+    setStatus('');
+    return undefined;
+  }
+}
+
+function element(tag, props = {}, children = []) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+const STATUS_TEXT = {
+  draft: 'draft (you can add images)',
+  submitted: 'sent to your doctor',
+  ai_read: 'read by the AI, waiting for a doctor',
+  in_review: 'a doctor is reviewing it',
+  reported: 'report signed',
+};
+
+// --- signing in -----------------------------------------------------------
+
+async function showSignedIn(user) {
+  state.user = user;
+  $('username').textContent = `Signed in as ${user.username}`;
+  $('whoami').hidden = false;
+  $('auth').hidden = true;
+  $('workspace').hidden = false;
+  await refreshCases();
+  setStatus(`Welcome, ${user.first_name || user.username}.`);
+  prepareModel().catch(() => {}); // errors show when a file is chosen
+}
+
+function showSignedOut() {
+  state.user = null;
+  state.caseId = null;
+  $('whoami').hidden = true;
+  $('workspace').hidden = true;
+  $('case').hidden = true;
+  $('auth').hidden = false;
+  setStatus('Sign in, or create an account.');
+}
+
+/** A form's fields as JSON; empty optional fields are left out, since the API refuses blanks. */
+function formJson(form) {
+  return Object.fromEntries([...new FormData(form).entries()].filter(([, value]) => value !== ''));
+}
+
+async function signIn(credentials) {
+  setStatus('Signing in…');
+  const user = await api('/auth/login/', { method: 'POST', json: credentials });
+  forgetCsrfToken();
+  await showSignedIn(user);
+}
+
+// --- cases ----------------------------------------------------------------
+
+async function refreshCases() {
+  const page = await api('/cases/?page_size=100');
+  state.cases = page.results ?? page;
+  const list = $('case-list');
+  if (!state.cases.length) {
+    list.replaceChildren(element('li', { textContent: 'No cases yet: open one below.' }));
+    return;
+  }
+  list.replaceChildren(...state.cases.map((c) => {
+    const button = element('button', { type: 'button' }, [
+      `${c.title} — `, element('span', { className: 'badge', textContent: STATUS_TEXT[c.status] ?? c.status }),
+    ]);
+    button.dataset.caseId = c.id;
+    button.setAttribute('aria-current', String(c.id === state.caseId));
+    button.addEventListener('click', () => act(() => openCase(c.id)));
+    return element('li', {}, [button]);
+  }));
+}
+
+async function openCase(caseId) {
+  setStatus('Opening the case…');
+  state.caseId = caseId;
+  state.reading = null;
+  state.file = null;
+  $('reading').hidden = true;
+  $('file').value = '';
+  const [detail, images, readings, reports] = await Promise.all([
+    api(`/cases/${caseId}/`),
+    api(`/cases/${caseId}/images/`),
+    api(`/cases/${caseId}/readings/`),
+    api(`/cases/${caseId}/reports/`),
+  ]);
+  $('case').hidden = false;
+  $('case-title').textContent = detail.title;
+  $('case-status').textContent = STATUS_TEXT[detail.status] ?? detail.status;
+  $('file').disabled = detail.status !== 'draft';
+  showCaseContents(images, readings, reports);
+  for (const button of $('case-list').querySelectorAll('button')) {
+    button.setAttribute('aria-current', String(Number(button.dataset.caseId) === caseId));
+  }
+  setStatus(detail.status === 'draft' ? 'Choose an X-ray to read it in this browser.' : `Case status: ${STATUS_TEXT[detail.status] ?? detail.status}.`);
+}
+
+function showCaseContents(images, readings, reports) {
+  const items = images.map((image) => {
+    const own = readings.filter((r) => r.image === image.id);
+    const text = own.length
+      ? own.map((r) => `${r.label ?? r.status} (${r.model_name} ${r.model_version}, ${r.runs_on} ${r.backend})`).join('; ')
+      : 'no reading yet';
+    return element('li', { textContent: `${image.original_filename || `image ${image.id}`}: ${text}` });
+  });
+  $('case-readings').replaceChildren(...(items.length ? items : [element('li', { textContent: 'None yet.' })]));
+  const signed = reports.filter((r) => r.status === 'signed');
+  $('case-reports').replaceChildren(...(signed.length
+    ? signed.map((r) => element('article', {}, [
+      element('p', {}, [element('strong', { textContent: 'Findings: ' }), r.findings]),
+      element('p', {}, [element('strong', { textContent: 'Impression: ' }), r.impression]),
+      element('p', { className: 'note', textContent: `Signed by ${r.author?.full_name || r.author?.username} on ${new Date(r.signed_at).toLocaleString()}` }),
+    ]))
+    : [element('p', { textContent: 'No signed report yet.' })]));
+}
+
+// --- reading in the browser -----------------------------------------------
+
+/** Load the active pneumonia model once; later calls share the same promise. */
+function prepareModel() {
+  state.modelLoading ??= (async () => {
+    const backend = await backendReady;
+    setStatus('Finding the current model…');
+    const packages = await api('/models/');
+    const pkg = packages.find((p) => p.name === MODEL_NAME && p.active) ?? packages.find((p) => p.name === MODEL_NAME);
+    if (!pkg) throw new Error(`the server offers no ${MODEL_NAME} model`);
+    setStatus(`Loading model ${pkg.name} ${pkg.version} on ${backend}…`);
+    const model = await loadModel(pkg.base_url, {
+      onProgress: (fraction) => setStatus(`Loading model ${pkg.name} ${pkg.version} on ${backend}… ${Math.round(fraction * 100)}%`),
+    });
+    state.model = model;
+    setStatus(`Model ${pkg.name} ${pkg.version} ready in this browser (${backend}).`);
+    return model;
+  })();
+  state.modelLoading.catch(() => { state.modelLoading = null; }); // allow a retry
+  return state.modelLoading;
+}
+
+async function readFile(file) {
+  state.reading = null;
+  state.file = file;
+  $('add-to-case').disabled = true;
+  const model = await prepareModel();
+  setStatus(`Reading ${file.name} in this browser…`);
+  const started = performance.now();
+  const pixels = await decodeImage(file, { channels: model.channels });
+  const reading = await model.predict(pixels);
+  drawReading($('canvas'), pixels, reading.heatmap, { opacity: HEATMAP_OPACITY });
+  const totalMs = performance.now() - started;
+  state.reading = reading;
+  showReading(reading, totalMs);
+  $('reading').hidden = false;
+  $('add-to-case').disabled = false;
+  setStatus(`Read in ${totalMs.toFixed(0)} ms. Nothing has been sent.`);
+}
+
+function showReading(reading, totalMs) {
+  const rows = [
+    ['Reading', reading.label],
+    ['Probability', `${(reading.probability * 100).toFixed(1)} %`],
+    ['Model', `${reading.model.name} ${reading.model.version}`],
+    ['Ran on', `this browser (${reading.backend})`],
+    ['Time', `${totalMs.toFixed(0)} ms in all, model ${reading.latencyMs.toFixed(0)} ms`],
+  ];
+  $('result').replaceChildren(...rows.flatMap(([term, value]) => [
+    element('dt', { textContent: term }), element('dd', { textContent: value }),
+  ]));
+}
+
+/** Upload the chosen file, then attach the reading computed here to it. */
+async function addToCase() {
+  const { caseId, file, reading } = state;
+  if (!caseId || !file || !reading) return;
+  $('add-to-case').disabled = true;
+  try {
+    setStatus('Uploading the image…');
+    const form = new FormData();
+    form.append('file', file, file.name);
+    const image = await api(`/cases/${caseId}/images/`, { method: 'POST', form });
+    setStatus('Saving the reading…');
+    await api(`/cases/${caseId}/readings/`, { method: 'POST', json: browserReadingPayload(reading, { image: image.id }) });
+  } catch (error) {
+    $('add-to-case').disabled = false; // let the patient try again
+    throw error;
+  }
+  await openCase(caseId);
+  await refreshCases();
+  setStatus('The image and its reading were added to your case.');
+}
+
+// --- wiring ---------------------------------------------------------------
+
+$('sign-in-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  act(() => signIn(formJson(event.target)));
+});
+$('sign-up-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  act(async () => {
+    const fields = formJson(event.target);
+    setStatus('Creating your account…');
+    await api('/auth/register/', { method: 'POST', json: fields });
+    await signIn({ username: fields.username, password: fields.password });
+  });
+});
+$('sign-out').addEventListener('click', () => act(async () => {
+  await api('/auth/logout/', { method: 'POST' });
+  forgetCsrfToken();
+  showSignedOut();
+}));
+$('new-case-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  act(async () => {
+    setStatus('Opening a new case…');
+    const created = await api('/cases/', { method: 'POST', json: formJson(event.target) });
+    event.target.reset();
+    state.caseId = created.id;
+    await refreshCases();
+    await openCase(created.id);
+  });
+});
+$('file').addEventListener('change', () => {
+  const file = $('file').files[0];
+  if (file) act(() => readFile(file));
+});
+$('add-to-case').addEventListener('click', () => act(addToCase));
+
+// Already signed in (session cookie)? Go straight to the cases.
+act(async () => {
+  try {
+    await showSignedIn(await api('/auth/me/'));
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) showSignedOut();
+    else throw error;
+  }
+});
