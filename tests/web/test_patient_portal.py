@@ -119,15 +119,16 @@ def test_a_new_patient_reads_an_xray_in_the_browser_and_adds_it_to_her_case(port
     # A phone-sized screen needs no sideways scrolling.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "patient-portal-reading.png"), full_page=True)
+
     page.get_by_role("button", name="Add to my case").focus()
     assert page.evaluate("document.activeElement.id") == "add-to-case"
     page.get_by_role("button", name="Add to my case").click()
     page.wait_for_selector("#status:has-text('were added to your case')", timeout=MODEL_LOAD_MS)
     assert page.get_by_role("alert").text_content() == "", page.get_by_role("alert").text_content()
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "patient-portal.png"), full_page=True)
-    assert not errors, errors
+    assert page.is_disabled("#add-to-case") and page.text_content("#add-to-case") == "Added to your case"
+    assert page.is_visible("#canvas")  # the reading stays on screen
 
     image = Image.objects.get(case=case)
     assert image.original_filename == xray.name
@@ -147,4 +148,34 @@ def test_a_new_patient_reads_an_xray_in_the_browser_and_adds_it_to_her_case(port
         assert check.status == "succeeded" and not check.disagrees, (check.status, check.error, check.max_difference)
     # What the page lists for the case comes from the API.
     assert reading.label in page.text_content("#case-readings")
+
+    page.get_by_role("button", name="Send to my doctor").click()
+    page.wait_for_selector("#status:has-text('sent to your doctor')")
+    case.refresh_from_db()
+    assert case.status in {"submitted", "ai_read"}
+    assert page.is_disabled("#file")
+
+    # Her doctor signs a report; she sees it when she comes back.
+    sign_report(case, reading)
+    page.reload()
+    page.locator("#case-list button", has_text="Cough and fever").click()
+    page.wait_for_selector("#case-reports:has-text('Right lower lobe consolidation')")
+    assert "report signed" in page.text_content("#case-status")
+    page.screenshot(path=str(ARTIFACTS / "patient-portal.png"), full_page=True)
+    assert not errors, errors
     page.close()
+
+
+def sign_report(case, reading) -> None:
+    """A doctor under whose care the patient is writes and signs a report agreeing with the AI."""
+    from accounts.models import CareRelationship, Role, User
+    from reports.services import report_create, report_sign
+
+    doctor = User.objects.create_user(username="dr-lee", email="lee@example.org", password="x" * 20,
+                                      role=Role.DOCTOR, first_name="Sam", last_name="Lee")
+    admin = User.objects.create_user(username="clinic-admin", email="admin@example.org", password="x" * 20,
+                                     role=Role.ADMIN, is_staff=True)
+    CareRelationship.objects.create(doctor=doctor, patient=case.patient, created_by=admin)
+    report = report_create(case=case, author=doctor, findings="Right lower lobe consolidation.",
+                           impression="Pneumonia.", ai_agreement="agrees", reading=reading)
+    report_sign(report=report, signer=doctor)

@@ -105,13 +105,21 @@ async function refreshCases() {
   }));
 }
 
-async function openCase(caseId) {
+/**
+ * Show one case: its status, images, readings and signed reports.
+ *
+ * @param {number} caseId
+ * @param {{keepReading?: boolean}} [options] keep the reading on screen (just added to this case)
+ */
+async function openCase(caseId, { keepReading = false } = {}) {
   setStatus('Opening the case…');
   state.caseId = caseId;
-  state.reading = null;
-  state.file = null;
-  $('reading').hidden = true;
-  $('file').value = '';
+  if (!keepReading) {
+    state.reading = null;
+    state.file = null;
+    $('reading').hidden = true;
+    $('file').value = '';
+  }
   const [detail, images, readings, reports] = await Promise.all([
     api(`/cases/${caseId}/`),
     api(`/cases/${caseId}/images/`),
@@ -122,6 +130,7 @@ async function openCase(caseId) {
   $('case-title').textContent = detail.title;
   $('case-status').textContent = STATUS_TEXT[detail.status] ?? detail.status;
   $('file').disabled = detail.status !== 'draft';
+  $('submit-block').hidden = detail.status !== 'draft' || images.length === 0;
   showCaseContents(images, readings, reports);
   for (const button of $('case-list').querySelectorAll('button')) {
     button.setAttribute('aria-current', String(Number(button.dataset.caseId) === caseId));
@@ -174,6 +183,7 @@ async function readFile(file) {
   state.reading = null;
   state.file = file;
   $('add-to-case').disabled = true;
+  $('add-to-case').textContent = 'Add to my case';
   const model = await prepareModel();
   setStatus(`Reading ${file.name} in this browser…`);
   const started = performance.now();
@@ -217,9 +227,20 @@ async function addToCase() {
     $('add-to-case').disabled = false; // let the patient try again
     throw error;
   }
-  await openCase(caseId);
+  state.file = null; // added once; choosing another file reads it afresh
+  $('add-to-case').textContent = 'Added to your case';
+  await openCase(caseId, { keepReading: true });
   await refreshCases();
   setStatus('The image and its reading were added to your case.');
+}
+
+/** Hand the case to the care team (the API refuses a case without images). */
+async function submitCase() {
+  setStatus('Sending the case to your doctor…');
+  await api(`/cases/${state.caseId}/submit/`, { method: 'POST' });
+  await openCase(state.caseId);
+  await refreshCases();
+  setStatus('Your case was sent to your doctor.');
 }
 
 // --- wiring ---------------------------------------------------------------
@@ -258,6 +279,7 @@ $('file').addEventListener('change', () => {
   if (file) act(() => readFile(file));
 });
 $('add-to-case').addEventListener('click', () => act(addToCase));
+$('submit-case').addEventListener('click', () => act(submitCase));
 
 // Already signed in (session cookie)? Go straight to the cases.
 act(async () => {
