@@ -4,9 +4,11 @@
 
 A new patient signs up, opens a case and reads a real full-size chest X-ray in the browser (TF.js,
 the active pneumonia model served by the API); nothing is sent until she presses "Add to my case",
-after which the image and the browser reading are in the database. Runs on a phone-sized screen.
-Without Chromium or the data it skips with the reason; under CI=true it fails instead. A
-screenshot goes to test-artifacts/patient-portal.png.
+after which the image and the browser reading are in the database; she sends the case and sees her
+doctor's signed report. A JPEG 2000 DICOM, which the browser cannot decode, is read on the server
+once added. Runs on a phone-sized screen.
+Without Chromium or the data it skips with the reason; under CI=true it fails instead. The
+screenshots go to test-artifacts/patient-portal*.png.
 """
 from __future__ import annotations
 
@@ -179,3 +181,44 @@ def sign_report(case, reading) -> None:
     report = report_create(case=case, author=doctor, findings="Right lower lobe consolidation.",
                            impression="Pneumonia.", ai_agreement="agrees", reading=reading)
     report_sign(report=report, signer=doctor)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_the_browser_cannot_decode_is_read_on_the_server_once_added(portal_settings, live_server, browser):
+    """JPEG 2000 DICOM has no decoder in the browser: the portal says so and the server reads it."""
+    from cases.models import Case
+    from readings.models import Reading
+
+    dicom = default_data_dir() / "dicom" / "RG1_J2KI.dcm"
+    require(dicom.exists(), f"{dicom} not found (set MEDICAL_DATA_DIR to the data directory)")
+    page = browser.new_page(viewport=PHONE)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/")
+    page.fill("#sign-up-username", "frank")
+    page.fill("#sign-up-email", "frank@example.org")
+    page.fill("#sign-up-password", "another long passphrase 7")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_selector("#workspace", state="visible", timeout=10_000)
+    page.get_by_label("What is it about?").fill("Follow-up")
+    page.get_by_role("button", name="Open case").click()
+    page.wait_for_selector("#case-title:has-text('Follow-up')")
+    case = Case.objects.get(patient__username="frank")
+
+    page.get_by_label("Chest X-ray (PNG, JPEG or uncompressed DICOM)").set_input_files(str(dicom))
+    page.wait_for_selector("#add-to-case:enabled", timeout=MODEL_LOAD_MS)
+    assert "the server reads it instead" in page.text_content("#result")
+    assert not Reading.objects.filter(case=case).exists()
+
+    page.get_by_role("button", name="Add to my case (read on the server)").click()
+    page.wait_for_selector("#status:has-text('read on the server')", timeout=MODEL_LOAD_MS)
+    assert page.get_by_role("alert").text_content() == "", page.get_by_role("alert").text_content()
+    reading = Reading.objects.get(case=case)
+    assert reading.runs_on == "server" and reading.model_name == "chest-xray-pneumonia"
+    assert reading.status == "succeeded", reading.error
+    assert math.isclose(sum(reading.probabilities.values()), 1.0, abs_tol=1e-4)
+    assert "the server" in page.text_content("#result") and reading.label in page.text_content("#result")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "patient-portal-server-reading.png"), full_page=True)
+    assert not errors, errors
+    page.close()

@@ -6,6 +6,7 @@ import { browserReadingPayload, decodeImage, drawReading, loadModel, selectBacke
 /** The model the portal reads chest X-rays with (its active version comes from the API). */
 const MODEL_NAME = 'chest-xray-pneumonia';
 const HEATMAP_OPACITY = 0.45;
+const SERVER_READING_WAIT_MS = 120_000;
 
 const $ = (id) => document.getElementById(id);
 const state = { user: null, cases: [], caseId: null, model: null, modelLoading: null, file: null, reading: null };
@@ -184,18 +185,39 @@ async function readFile(file) {
   state.file = file;
   $('add-to-case').disabled = true;
   $('add-to-case').textContent = 'Add to my case';
-  const model = await prepareModel();
-  setStatus(`Reading ${file.name} in this browser…`);
+  let model;
+  let pixels;
+  try {
+    model = await prepareModel();
+    setStatus(`Reading ${file.name} in this browser…`);
+    pixels = await decodeImage(file, { channels: model.channels });
+  } catch (error) {
+    // No backend, no model or a file this browser cannot decode (e.g. JPEG 2000 DICOM): the server can still read it.
+    offerServerReading(error);
+    return;
+  }
   const started = performance.now();
-  const pixels = await decodeImage(file, { channels: model.channels });
   const reading = await model.predict(pixels);
   drawReading($('canvas'), pixels, reading.heatmap, { opacity: HEATMAP_OPACITY });
   const totalMs = performance.now() - started;
   state.reading = reading;
+  $('canvas').hidden = false;
   showReading(reading, totalMs);
   $('reading').hidden = false;
   $('add-to-case').disabled = false;
   setStatus(`Read in ${totalMs.toFixed(0)} ms. Nothing has been sent.`);
+}
+
+function offerServerReading(error) {
+  $('canvas').hidden = true;
+  $('result').replaceChildren(
+    element('dt', { textContent: 'Reading' }),
+    element('dd', { textContent: `not possible in this browser (${error.message}). If you add the image to your case, the server reads it instead.` }),
+  );
+  $('reading').hidden = false;
+  $('add-to-case').textContent = 'Add to my case (read on the server)';
+  $('add-to-case').disabled = false;
+  setStatus('This image cannot be read in this browser. Nothing has been sent.');
 }
 
 function showReading(reading, totalMs) {
@@ -211,24 +233,65 @@ function showReading(reading, totalMs) {
   ]));
 }
 
-/** Upload the chosen file, then attach the reading computed here to it. */
+function showServerReading(reading) {
+  const rows = [
+    ['Reading', reading.label],
+    ['Probability', `${(reading.probabilities[reading.label] * 100).toFixed(1)} %`],
+    ['Model', `${reading.model_name} ${reading.model_version}`],
+    ['Ran on', `the server (${reading.backend}), because this browser could not read the file`],
+    ['Time', `${Number(reading.latency_ms ?? 0).toFixed(0)} ms on the server`],
+  ];
+  $('result').replaceChildren(...rows.flatMap(([term, value]) => [
+    element('dt', { textContent: term }), element('dd', { textContent: value }),
+  ]));
+}
+
+/** Ask the server to read an uploaded image, and wait for the answer. */
+async function serverReading(caseId, imageId) {
+  setStatus('The server is reading the image…');
+  let reading = await api(`/cases/${caseId}/server-readings/`, { method: 'POST', json: { image: imageId, model_name: MODEL_NAME } });
+  const deadline = Date.now() + SERVER_READING_WAIT_MS;
+  while (reading.status === 'pending' && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    reading = await api(`/readings/${reading.id}/`);
+  }
+  if (reading.status === 'failed') throw new Error(`the server could not read the image (${reading.error})`);
+  if (reading.status === 'pending') throw new Error('the server has not read the image yet; it will appear in your case when it has');
+  showServerReading(reading);
+  return reading;
+}
+
+/** Upload the chosen file, then attach the reading computed here to it (or have the server read it). */
 async function addToCase() {
   const { caseId, file, reading } = state;
-  if (!caseId || !file || !reading) return;
+  if (!caseId || !file) return;
   $('add-to-case').disabled = true;
+  let image;
   try {
     setStatus('Uploading the image…');
     const form = new FormData();
     form.append('file', file, file.name);
-    const image = await api(`/cases/${caseId}/images/`, { method: 'POST', form });
-    setStatus('Saving the reading…');
-    await api(`/cases/${caseId}/readings/`, { method: 'POST', json: browserReadingPayload(reading, { image: image.id }) });
+    image = await api(`/cases/${caseId}/images/`, { method: 'POST', form });
+    if (reading) {
+      setStatus('Saving the reading…');
+      await api(`/cases/${caseId}/readings/`, { method: 'POST', json: browserReadingPayload(reading, { image: image.id }) });
+    }
   } catch (error) {
     $('add-to-case').disabled = false; // let the patient try again
     throw error;
   }
   state.file = null; // added once; choosing another file reads it afresh
   $('add-to-case').textContent = 'Added to your case';
+  if (!reading) {
+    try {
+      await serverReading(caseId, image.id);
+    } finally {
+      await openCase(caseId, { keepReading: true });
+      await refreshCases();
+    }
+    setStatus('The image was added to your case and read on the server.');
+    return;
+  }
   await openCase(caseId, { keepReading: true });
   await refreshCases();
   setStatus('The image and its reading were added to your case.');
@@ -276,6 +339,20 @@ $('new-case-form').addEventListener('submit', (event) => {
 });
 $('file').addEventListener('change', () => {
   const file = $('file').files[0];
+  if (file) act(() => readFile(file));
+});
+// Dropping a file anywhere on the zone reads it like choosing it (only while images can be added).
+$('drop-zone').addEventListener('dragover', (event) => {
+  if ($('file').disabled) return;
+  event.preventDefault();
+  $('drop-zone').classList.add('over');
+});
+$('drop-zone').addEventListener('dragleave', () => $('drop-zone').classList.remove('over'));
+$('drop-zone').addEventListener('drop', (event) => {
+  $('drop-zone').classList.remove('over');
+  if ($('file').disabled) return;
+  event.preventDefault();
+  const file = event.dataTransfer.files[0];
   if (file) act(() => readFile(file));
 });
 $('add-to-case').addEventListener('click', () => act(addToCase));
