@@ -150,6 +150,7 @@ def test_a_new_patient_reads_an_xray_in_the_browser_and_adds_it_to_her_case(port
         assert check.status == "succeeded" and not check.disagrees, (check.status, check.error, check.max_difference)
     # What the page lists for the case comes from the API.
     assert reading.label in page.text_content("#case-readings")
+    assert page.locator("#history li").count() >= 2, page.text_content("#history")
 
     page.get_by_role("button", name="Send to my doctor").click()
     page.wait_for_selector("#status:has-text('sent to your doctor')")

@@ -1,6 +1,7 @@
 // Patient portal: sign up or in, open a case, read an X-ray in this browser,
 // and add the image and the reading to the case only when the patient chooses.
 import { api, ApiError, forgetCsrfToken } from './api.js';
+import { browserReadingRows, caseListItems, definitionList, historyItems, readingItems, reportItems, serverReadingRows, statusText } from './cases.js';
 import { browserReadingPayload, decodeImage, drawReading, loadModel, selectBackend, UnsupportedInBrowserError } from './inference.js';
 
 /** The model the portal reads chest X-rays with (its active version comes from the API). */
@@ -35,20 +36,6 @@ async function act(task) {
     return undefined;
   }
 }
-
-function element(tag, props = {}, children = []) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
-
-const STATUS_TEXT = {
-  draft: 'draft (you can add images)',
-  submitted: 'sent to your doctor',
-  ai_read: 'read by the AI, waiting for a doctor',
-  in_review: 'a doctor is reviewing it',
-  reported: 'report signed',
-};
 
 // --- signing in -----------------------------------------------------------
 
@@ -90,20 +77,9 @@ async function signIn(credentials) {
 async function refreshCases() {
   const page = await api('/cases/?page_size=100');
   state.cases = page.results ?? page;
-  const list = $('case-list');
-  if (!state.cases.length) {
-    list.replaceChildren(element('li', { textContent: 'No cases yet: open one below.' }));
-    return;
-  }
-  list.replaceChildren(...state.cases.map((c) => {
-    const button = element('button', { type: 'button' }, [
-      `${c.title} — `, element('span', { className: 'badge', textContent: STATUS_TEXT[c.status] ?? c.status }),
-    ]);
-    button.dataset.caseId = c.id;
-    button.setAttribute('aria-current', String(c.id === state.caseId));
-    button.addEventListener('click', () => act(() => openCase(c.id)));
-    return element('li', {}, [button]);
-  }));
+  $('case-list').replaceChildren(...caseListItems(state.cases, { current: state.caseId, onOpen: (id) => act(() => openCase(id)) }));
+  // The timeline of everything in her cases, as the API orders it.
+  $('history').replaceChildren(...historyItems(await api(`/patients/${state.user.id}/history/`)));
 }
 
 /**
@@ -129,33 +105,15 @@ async function openCase(caseId, { keepReading = false } = {}) {
   ]);
   $('case').hidden = false;
   $('case-title').textContent = detail.title;
-  $('case-status').textContent = STATUS_TEXT[detail.status] ?? detail.status;
+  $('case-status').textContent = statusText(detail.status);
   $('file').disabled = detail.status !== 'draft';
   $('submit-block').hidden = detail.status !== 'draft' || images.length === 0;
-  showCaseContents(images, readings, reports);
+  $('case-readings').replaceChildren(...readingItems(images, readings));
+  $('case-reports').replaceChildren(...reportItems(reports));
   for (const button of $('case-list').querySelectorAll('button')) {
     button.setAttribute('aria-current', String(Number(button.dataset.caseId) === caseId));
   }
-  setStatus(detail.status === 'draft' ? 'Choose an X-ray to read it in this browser.' : `Case status: ${STATUS_TEXT[detail.status] ?? detail.status}.`);
-}
-
-function showCaseContents(images, readings, reports) {
-  const items = images.map((image) => {
-    const own = readings.filter((r) => r.image === image.id);
-    const text = own.length
-      ? own.map((r) => `${r.label ?? r.status} (${r.model_name} ${r.model_version}, ${r.runs_on} ${r.backend})`).join('; ')
-      : 'no reading yet';
-    return element('li', { textContent: `${image.original_filename || `image ${image.id}`}: ${text}` });
-  });
-  $('case-readings').replaceChildren(...(items.length ? items : [element('li', { textContent: 'None yet.' })]));
-  const signed = reports.filter((r) => r.status === 'signed');
-  $('case-reports').replaceChildren(...(signed.length
-    ? signed.map((r) => element('article', {}, [
-      element('p', {}, [element('strong', { textContent: 'Findings: ' }), r.findings]),
-      element('p', {}, [element('strong', { textContent: 'Impression: ' }), r.impression]),
-      element('p', { className: 'note', textContent: `Signed by ${r.author?.full_name || r.author?.username} on ${new Date(r.signed_at).toLocaleString()}` }),
-    ]))
-    : [element('p', { textContent: 'No signed report yet.' })]));
+  setStatus(detail.status === 'draft' ? 'Choose an X-ray to read it in this browser.' : `Case status: ${statusText(detail.status)}.`);
 }
 
 // --- reading in the browser -----------------------------------------------
@@ -202,7 +160,7 @@ async function readFile(file) {
   const totalMs = performance.now() - started;
   state.reading = reading;
   $('canvas').hidden = false;
-  showReading(reading, totalMs);
+  $('result').replaceChildren(...definitionList(browserReadingRows(reading, totalMs)));
   $('reading').hidden = false;
   $('add-to-case').disabled = false;
   setStatus(`Read in ${totalMs.toFixed(0)} ms. Nothing has been sent.`);
@@ -210,40 +168,13 @@ async function readFile(file) {
 
 function offerServerReading(error) {
   $('canvas').hidden = true;
-  $('result').replaceChildren(
-    element('dt', { textContent: 'Reading' }),
-    element('dd', { textContent: `not possible in this browser (${error.message}). If you add the image to your case, the server reads it instead.` }),
-  );
+  $('result').replaceChildren(...definitionList([
+    ['Reading', `not possible in this browser (${error.message}). If you add the image to your case, the server reads it instead.`],
+  ]));
   $('reading').hidden = false;
   $('add-to-case').textContent = 'Add to my case (read on the server)';
   $('add-to-case').disabled = false;
   setStatus('This image cannot be read in this browser. Nothing has been sent.');
-}
-
-function showReading(reading, totalMs) {
-  const rows = [
-    ['Reading', reading.label],
-    ['Probability', `${(reading.probability * 100).toFixed(1)} %`],
-    ['Model', `${reading.model.name} ${reading.model.version}`],
-    ['Ran on', `this browser (${reading.backend})`],
-    ['Time', `${totalMs.toFixed(0)} ms in all, model ${reading.latencyMs.toFixed(0)} ms`],
-  ];
-  $('result').replaceChildren(...rows.flatMap(([term, value]) => [
-    element('dt', { textContent: term }), element('dd', { textContent: value }),
-  ]));
-}
-
-function showServerReading(reading) {
-  const rows = [
-    ['Reading', reading.label],
-    ['Probability', `${(reading.probabilities[reading.label] * 100).toFixed(1)} %`],
-    ['Model', `${reading.model_name} ${reading.model_version}`],
-    ['Ran on', `the server (${reading.backend}), because this browser could not read the file`],
-    ['Time', `${Number(reading.latency_ms ?? 0).toFixed(0)} ms on the server`],
-  ];
-  $('result').replaceChildren(...rows.flatMap(([term, value]) => [
-    element('dt', { textContent: term }), element('dd', { textContent: value }),
-  ]));
 }
 
 /** Ask the server to read an uploaded image, and wait for the answer. */
@@ -257,7 +188,7 @@ async function serverReading(caseId, imageId) {
   }
   if (reading.status === 'failed') throw new Error(`the server could not read the image (${reading.error})`);
   if (reading.status === 'pending') throw new Error('the server has not read the image yet; it will appear in your case when it has');
-  showServerReading(reading);
+  $('result').replaceChildren(...definitionList(serverReadingRows(reading)));
   return reading;
 }
 
