@@ -110,6 +110,8 @@ async function openCase(caseId, { keepReading = false } = {}) {
   $('submit-block').hidden = detail.status !== 'draft' || images.length === 0;
   $('case-readings').replaceChildren(...readingItems(images, readings));
   $('case-reports').replaceChildren(...reportItems(reports));
+  // Move keyboard and screen-reader focus to the case just opened (not after an upload).
+  if (!keepReading) $('case-title').focus();
   for (const button of $('case-list').querySelectorAll('button')) {
     button.setAttribute('aria-current', String(Number(button.dataset.caseId) === caseId));
   }
