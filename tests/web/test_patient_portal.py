@@ -13,72 +13,18 @@ screenshots go to test-artifacts/patient-portal*.png.
 from __future__ import annotations
 
 import math
-import os
-import shutil
 from pathlib import Path
 
 import pytest
+from live_pages import ARTIFACTS, MODEL_LOAD_MS, PHONE, require
 
-from bench.browser_inference import CHROMIUM, REPO, chest_xrays, chromium, default_data_dir, ensure_built
-
-ARTIFACTS = REPO / "test-artifacts"
-PHONE = {"width": 390, "height": 844}
-MODEL_LOAD_MS = 120_000  # first model load and reading, on a busy machine
-
-
-def require(present: bool, message: str) -> None:
-    if present:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
+from bench.browser_inference import chest_xrays, default_data_dir
 
 @pytest.fixture
-def xray() -> Path:
-    data_dir = default_data_dir()
-    require((data_dir / "chest_xray_kermany" / "manifest.csv").exists(),
-            f"real data not found at {data_dir} (set MEDICAL_DATA_DIR to the data directory)")
+def xray(data_dir) -> Path:
     # A pneumonia case, so that the reading is the one a doctor should look at.
     row = next(r for r in chest_xrays(data_dir) if r["file"].startswith("PNEUMONIA/"))
     return data_dir / "chest_xray_kermany" / row["file"]
-
-
-@pytest.fixture
-def postgresql(transactional_db):
-    """The portal's writes go through the live server's threads and are flushed afterwards; SQLite's
-    flush is a DELETE, which the audit log's trigger refuses (PostgreSQL truncates)."""
-    from django.db import connection
-
-    require(connection.vendor == "postgresql", "the live portal tests need PostgreSQL: set DATABASE_URL")
-
-
-@pytest.fixture
-def portal_settings(postgresql, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STATIC_ROOT = tmp_path / "static"
-    settings.STATIC_ROOT.mkdir()
-    settings.PATIENT_SELF_REGISTRATION = True
-    settings.LOGIN_THROTTLE_RATE = "1000/min"
-    return settings
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API keeps an event loop in this thread; the ORM queries of the test are
-    # still plain blocking calls, made between browser steps.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    require(shutil.which("npm") is not None or (REPO / "web" / "dist" / "portal.js").exists(),
-            "npm not found to build web/dist")
-    ensure_built()
-    from django.db import connections
-
-    with chromium() as browser:
-        yield browser
-        # Queries made while Playwright's loop runs get their own connections (Django keeps them per
-        # async context); close them here, or the test database cannot be dropped afterwards.
-        connections.close_all()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -39,7 +39,15 @@ async function act(task) {
 
 // --- signing in -----------------------------------------------------------
 
+/** Doctors and administrators have their own pages; the portal is the patients'. */
+const PAGE_OF_ROLE = { doctor: 'doctor.html', admin: 'admin.html' };
+
 async function showSignedIn(user) {
+  if (PAGE_OF_ROLE[user.role]) {
+    setStatus('Opening your workspace…');
+    window.location.assign(PAGE_OF_ROLE[user.role]);
+    return;
+  }
   state.user = user;
   $('username').textContent = `Signed in as ${user.username}`;
   $('whoami').hidden = false;

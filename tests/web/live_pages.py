@@ -1,0 +1,49 @@
+"""Helpers shared by the browser tests: constants, sign-in, screenshots, page errors."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bench.browser_inference import REPO
+
+ARTIFACTS = REPO / "test-artifacts"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+MODEL_LOAD_MS = 120_000  # first model load and reading, on a busy machine
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+DEMO_PASSWORD = "a long passphrase 42"
+
+
+def require(present: bool, message: str) -> None:
+    if present:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+class PageErrors(list):
+    """Uncaught errors of a page, collected so that a test can assert there were none."""
+
+    def __init__(self, page) -> None:
+        super().__init__()
+        page.on("pageerror", lambda error: self.append(str(error)))
+
+
+def screenshot(page, name: str) -> Path:
+    """Saves a full-page screenshot to test-artifacts/<name>.png (the README shows some of them)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sign_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Signs in on the front page; doctors and administrators are taken on to their own pages."""
+    page.goto(f"{base_url}/")
+    page.wait_for_selector("#sign-in-form", state="visible")
+    page.fill("#sign-in-username", username)
+    page.fill("#sign-in-password", password)
+    page.get_by_role("button", name="Sign in").click()

@@ -1,0 +1,1 @@
+// Doctor workspace (being written).
