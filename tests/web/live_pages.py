@@ -47,3 +47,26 @@ def sign_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD) -
     page.fill("#sign-in-username", username)
     page.fill("#sign-in-password", password)
     page.get_by_role("button", name="Sign in").click()
+
+
+AXE_SCRIPT = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def accessibility_violations(page, impact=("serious", "critical"), *, context=None) -> list[dict]:
+    """Runs axe-core (web/node_modules, pinned in package.json) on the page as it is now and returns
+    the violations of the given impacts, each as {"id", "impact", "help", "targets"}, so that a
+    test can `assert not violations, violations`. `context` limits the check (a CSS selector)."""
+    require(AXE_SCRIPT.exists(), f"{AXE_SCRIPT} not found (run npm install in web/)")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_SCRIPT))
+    results = page.evaluate(
+        """async (context) => {
+            const results = await axe.run(context ?? document, { resultTypes: ['violations'] });
+            return results.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                targets: v.nodes.map((node) => node.target.join(' ')),
+            }));
+        }""",
+        context,
+    )
+    return [violation for violation in results if violation["impact"] in impact]
