@@ -3,11 +3,19 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import IsClinicAdmin
 from audit.services import audit_record
 from cases.selectors import case_get
 from readings.selectors import readings_of_case
 from reports import selectors, services
-from reports.serializers import ReportAmendSerializer, ReportSerializer, ReportUpdateSerializer, ReportWriteSerializer
+from reports.serializers import (
+    AgreementQuerySerializer,
+    AgreementSerializer,
+    ReportAmendSerializer,
+    ReportSerializer,
+    ReportUpdateSerializer,
+    ReportWriteSerializer,
+)
 
 
 def _validated(serializer_class, request, case):
@@ -71,3 +79,16 @@ class ReportAmendView(APIView):
         data = _validated(ReportAmendSerializer, request, original.case)
         amendment = services.report_amend(original=original, author=request.user, **data)
         return Response(ReportSerializer(amendment).data, status=status.HTTP_201_CREATED)
+
+
+class AgreementView(APIView):
+    """How often doctors' reports in force agree with the AI reading they cite, per model version."""
+
+    permission_classes = [IsClinicAdmin]
+
+    @extend_schema(parameters=[AgreementQuerySerializer], responses=AgreementSerializer)
+    def get(self, request):
+        query = AgreementQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        agreement = selectors.ai_agreement_by_model_version(**query.validated_data)
+        return Response(AgreementSerializer(agreement).data)

@@ -56,3 +56,29 @@ class ReportUpdateSerializer(serializers.Serializer):
 
 class ReportAmendSerializer(ReportWriteSerializer):
     reason = serializers.CharField(max_length=2000)
+
+
+class AgreementQuerySerializer(serializers.Serializer):
+    signed_after = serializers.DateTimeField(required=False)
+    signed_before = serializers.DateTimeField(required=False)
+
+    def validate(self, data):
+        after, before = data.get("signed_after"), data.get("signed_before")
+        if after and before and after >= before:
+            raise serializers.ValidationError({"signed_before": "Must be later than signed_after."})
+        return data
+
+
+class VersionAgreementSerializer(serializers.Serializer):
+    model_name = serializers.CharField()
+    model_version = serializers.CharField()
+    agrees = serializers.IntegerField()
+    disagrees = serializers.IntegerField()
+    reports = serializers.IntegerField()
+    agreement_rate = serializers.FloatField()
+
+
+class AgreementSerializer(serializers.Serializer):
+    reports = serializers.IntegerField()
+    no_reading = serializers.IntegerField()
+    versions = VersionAgreementSerializer(many=True)
