@@ -70,3 +70,22 @@ def accessibility_violations(page, impact=("serious", "critical"), *, context=No
         context,
     )
     return [violation for violation in results if violation["impact"] in impact]
+
+
+def finished_readings(count: int = 1, *, timeout: float = MODEL_LOAD_MS / 1000, **filters) -> list:
+    """Polls the database until `count` readings matching `filters` have finished (succeeded or
+    failed), as the Celery worker writes them; returns them oldest first."""
+    import time
+
+    from readings.models import Reading, ReadingStatus
+
+    open_states = (ReadingStatus.PENDING, ReadingStatus.RUNNING)
+    deadline = time.monotonic() + timeout
+    while True:
+        readings = list(Reading.objects.filter(**filters).order_by("id"))
+        if len(readings) >= count and not any(r.status in open_states for r in readings):
+            return readings
+        if time.monotonic() > deadline:
+            states = [(r.pk, r.status) for r in readings]
+            raise AssertionError(f"after {timeout} s, {count} readings {filters} not finished: {states}")
+        time.sleep(0.25)

@@ -63,6 +63,20 @@ export function caseListItems(cases, { current, onOpen }) {
   });
 }
 
+const RAN_ON = { browser: 'read in the browser,', server: 'read on the server,' };
+
+/**
+ * A byte count as people read it.
+ *
+ * @param {number} bytes
+ * @returns {string} e.g. "246.8 KB"
+ */
+export function fileSize(bytes) {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
 /**
  * One list item per image, with the readings of that image.
  *
@@ -75,7 +89,7 @@ export function readingItems(images, readings) {
   return images.map((image) => {
     const own = readings.filter((r) => r.image === image.id);
     const text = own.length
-      ? own.map((r) => `${r.label || r.status} (${r.model_name} ${r.model_version}, ${r.runs_on} ${r.backend})`).join('; ')
+      ? own.map((r) => `${r.label || r.status} (${r.model_name} ${r.model_version}, ${RAN_ON[r.runs_on] ?? r.runs_on} ${r.backend})`).join('; ')
       : 'no reading yet';
     return element('li', { textContent: `${image.original_filename || `image ${image.id}`}: ${text}` });
   });
@@ -131,18 +145,26 @@ export function browserReadingRows(reading, totalMs) {
   ];
 }
 
+/** Why an image was read on the server rather than in the browser, in the patient's words. */
+export const SERVER_REASONS = {
+  chosen: 'you chose to have your images read on the server',
+  model: 'the model could not run in this browser',
+  file: 'this browser could not read the file',
+};
+
 /**
- * Rows describing a reading the server made (the file could not be read here).
+ * Rows describing a reading the server made instead of this browser.
  *
  * @param {object} reading from the readings API
+ * @param {keyof SERVER_REASONS} reason
  * @returns {[string, string][]}
  */
-export function serverReadingRows(reading) {
+export function serverReadingRows(reading, reason) {
   return [
     ['Reading', reading.label],
     ['Probability', `${(reading.probabilities[reading.label] * 100).toFixed(1)} %`],
     ['Model', `${reading.model_name} ${reading.model_version}`],
-    ['Ran on', `the server (${reading.backend}), because this browser could not read the file`],
+    ['Ran on', `the server (${reading.backend}), because ${SERVER_REASONS[reason] ?? SERVER_REASONS.file}`],
     ['Time', `${Number(reading.latency_ms ?? 0).toFixed(0)} ms on the server`],
   ];
 }

@@ -1,19 +1,39 @@
 // Patient portal: sign up or in, open a case, read an X-ray in this browser,
 // and add the image and the reading to the case only when the patient chooses.
-import { api, ApiError, forgetCsrfToken } from './api.js';
-import { browserReadingRows, caseListItems, definitionList, historyItems, readingItems, reportItems, serverReadingRows, statusText } from './cases.js';
+import { api, ApiError, errorMessage, forgetCsrfToken } from './api.js';
+import { browserReadingRows, caseListItems, definitionList, fileSize, historyItems, readingItems, reportItems, SERVER_REASONS, serverReadingRows, statusText } from './cases.js';
 import { browserReadingPayload, decodeImage, drawReading, loadModel, selectBackend, UnsupportedInBrowserError } from './inference.js';
 
 /** The model the portal reads chest X-rays with (its active version comes from the API). */
 const MODEL_NAME = 'chest-xray-pneumonia';
 const HEATMAP_OPACITY = 0.45;
 const SERVER_READING_WAIT_MS = 120_000;
+/** localStorage key of the patient's choice to have her images read on the server only. */
+const READ_ON_SERVER_KEY = 'portal.readOnServer';
 
 const $ = (id) => document.getElementById(id);
-const state = { user: null, cases: [], caseId: null, model: null, modelLoading: null, file: null, reading: null };
+const state = {
+  user: null, cases: [], caseId: null, model: null, modelLoading: null, modelError: null,
+  file: null, reading: null, serverReason: null,
+};
 
-// One TF.js backend per page: start choosing it at once, in parallel with the sign-in check.
-const backendReady = selectBackend();
+function readOnServerChosen() {
+  try {
+    return localStorage.getItem(READ_ON_SERVER_KEY) === 'true';
+  } catch {
+    return false; // storage blocked: browser reading, the default
+  }
+}
+
+// One TF.js backend per page, chosen on first need.
+let backendReady = null;
+function backend() {
+  backendReady ??= selectBackend();
+  return backendReady;
+}
+// Start choosing it at once, in parallel with the sign-in check, unless she reads on the server.
+$('read-on-server').checked = readOnServerChosen();
+if (!$('read-on-server').checked) backend().catch(() => {}); // the failure shows when the model loads
 
 function setStatus(text) {
   $('status').textContent = text;
@@ -55,7 +75,8 @@ async function showSignedIn(user) {
   $('workspace').hidden = false;
   await refreshCases();
   setStatus(`Welcome, ${user.first_name || user.username}.`);
-  prepareModel().catch(() => {}); // errors show when a file is chosen
+  showReadingMode();
+  if (!$('read-on-server').checked) prepareModel().catch(() => {}); // shown in the fallback notice
 }
 
 function showSignedOut() {
@@ -131,60 +152,126 @@ async function openCase(caseId, { keepReading = false } = {}) {
 /** Load the active pneumonia model once; later calls share the same promise. */
 function prepareModel() {
   state.modelLoading ??= (async () => {
-    const backend = await backendReady;
+    let backendName;
+    try {
+      backendName = await backend();
+    } catch (error) {
+      throw modelUnavailable(error);
+    }
     setStatus('Finding the current model…');
     const packages = await api('/models/');
     const pkg = packages.find((p) => p.name === MODEL_NAME && p.active) ?? packages.find((p) => p.name === MODEL_NAME);
     if (!pkg) throw new Error(`the server offers no ${MODEL_NAME} model`);
-    setStatus(`Loading model ${pkg.name} ${pkg.version} on ${backend}…`);
-    const model = await loadModel(pkg.base_url, {
-      onProgress: (fraction) => setStatus(`Loading model ${pkg.name} ${pkg.version} on ${backend}… ${Math.round(fraction * 100)}%`),
-    });
+    setStatus(`Loading model ${pkg.name} ${pkg.version} on ${backendName}…`);
+    let model;
+    try {
+      model = await loadModel(pkg.base_url, {
+        onProgress: (fraction) => setStatus(`Loading model ${pkg.name} ${pkg.version} on ${backendName}… ${Math.round(fraction * 100)}%`),
+      });
+    } catch (error) {
+      throw modelUnavailable(error);
+    }
     state.model = model;
-    setStatus(`Model ${pkg.name} ${pkg.version} ready in this browser (${backend}).`);
+    state.modelError = null;
+    showReadingMode();
+    setStatus(`Model ${pkg.name} ${pkg.version} ready in this browser (${backendName}).`);
     return model;
   })();
-  state.modelLoading.catch(() => { state.modelLoading = null; }); // allow a retry
+  state.modelLoading.catch((error) => {
+    state.modelLoading = null; // the next file tries again
+    state.modelError = error;
+    showReadingMode();
+    setStatus(`${error.message} Images you add to your case are read on the server instead.`);
+  });
   return state.modelLoading;
+}
+
+/** No TF.js backend, or model files that would not load: say so plainly; the server still reads. */
+function modelUnavailable(cause) {
+  const error = new Error(`The model cannot run in this browser (${cause.message}).`);
+  error.cause = cause;
+  return error;
+}
+
+/** Headings, notes and the fallback notice for browser or server reading. */
+function showReadingMode() {
+  const onServer = $('read-on-server').checked;
+  $('read-title').textContent = onServer ? 'Add an X-ray to be read on the server' : 'Read an X-ray in this browser';
+  $('read-note').textContent = onServer
+    ? 'The image is sent to the server and read there when you add it to your case.'
+    : 'The image stays on this device while it is read; it is sent only if you add it to your case.';
+  const notice = !onServer && state.modelError
+    ? `${state.modelError.message} Images you add to your case are read on the server instead.`
+    : '';
+  $('fallback-notice').textContent = notice;
+  $('fallback-notice').hidden = !notice;
 }
 
 async function readFile(file) {
   state.reading = null;
   state.file = file;
+  state.serverReason = null;
   $('add-to-case').disabled = true;
   $('add-to-case').textContent = 'Add to my case';
-  let model;
-  let pixels;
-  try {
-    model = await prepareModel();
-    setStatus(`Reading ${file.name} in this browser…`);
-    pixels = await decodeImage(file, { channels: model.channels });
-  } catch (error) {
-    // No backend, no model or a file this browser cannot decode (e.g. JPEG 2000 DICOM): the server can still read it.
-    offerServerReading(error);
+  if ($('read-on-server').checked) {
+    offerServerReading(file, 'chosen');
     return;
   }
+  let model;
+  try {
+    model = await prepareModel();
+  } catch (error) {
+    if (state.file === file) offerServerReading(file, 'model', error);
+    return;
+  }
+  if (state.file !== file) return; // another file was chosen meanwhile
+  let pixels;
+  let reading;
   const started = performance.now();
-  const reading = await model.predict(pixels);
+  try {
+    setStatus(`Reading ${file.name} in this browser…`);
+    pixels = await decodeImage(file, { channels: model.channels });
+    reading = await model.predict(pixels);
+  } catch (error) {
+    // A file this browser cannot decode (e.g. JPEG 2000 DICOM): the server can still read it.
+    if (state.file === file) offerServerReading(file, 'file', error);
+    return;
+  }
+  if (state.file !== file) return;
   drawReading($('canvas'), pixels, reading.heatmap, { opacity: HEATMAP_OPACITY });
   const totalMs = performance.now() - started;
   state.reading = reading;
   $('canvas').hidden = false;
-  $('result').replaceChildren(...definitionList(browserReadingRows(reading, totalMs)));
+  $('result').replaceChildren(...definitionList([['Image', file.name], ...browserReadingRows(reading, totalMs)]));
   $('reading').hidden = false;
   $('add-to-case').disabled = false;
-  setStatus(`Read in ${totalMs.toFixed(0)} ms. Nothing has been sent.`);
+  setStatus(`Read ${file.name} in ${totalMs.toFixed(0)} ms. Nothing has been sent.`);
 }
 
-function offerServerReading(error) {
+/**
+ * Offer to add the file for a server reading instead.
+ *
+ * @param {File} file
+ * @param {keyof SERVER_REASONS} reason she chose it, the model could not run here, or the file could not be read here
+ * @param {Error} [error] what went wrong in the browser
+ */
+function offerServerReading(file, reason, error) {
+  state.serverReason = reason;
   $('canvas').hidden = true;
   $('result').replaceChildren(...definitionList([
-    ['Reading', `not possible in this browser (${error.message}). If you add the image to your case, the server reads it instead.`],
+    ['Image', `${file.name} (${fileSize(file.size)})`],
+    ['Reading', reason === 'chosen'
+      ? 'on the server, once you add the image to your case.'
+      : `not possible in this browser (${error.message}). If you add the image to your case, the server reads it instead.`],
   ]));
   $('reading').hidden = false;
   $('add-to-case').textContent = 'Add to my case (read on the server)';
   $('add-to-case').disabled = false;
-  setStatus('This image cannot be read in this browser. Nothing has been sent.');
+  setStatus({
+    chosen: `${file.name} will be read on the server once you add it to your case. Nothing has been sent yet.`,
+    model: `${error?.message} Add the image to your case to have it read on the server. Nothing has been sent yet.`,
+    file: 'This image cannot be read in this browser. Nothing has been sent.',
+  }[reason]);
 }
 
 /** Ask the server to read an uploaded image, and wait for the answer. */
@@ -198,8 +285,45 @@ async function serverReading(caseId, imageId) {
   }
   if (reading.status === 'failed') throw new Error(`the server could not read the image (${reading.error})`);
   if (reading.status === 'pending') throw new Error('the server has not read the image yet; it will appear in your case when it has');
-  $('result').replaceChildren(...definitionList(serverReadingRows(reading)));
+  $('result').replaceChildren(...definitionList(serverReadingRows(reading, state.serverReason)));
   return reading;
+}
+
+/**
+ * Upload a file to the case with XMLHttpRequest, which (unlike fetch) reports upload progress.
+ * Refusals become ApiErrors with the API's message, as api() makes them.
+ *
+ * @param {number} caseId
+ * @param {File} file
+ * @param {(loaded: number, total: number) => void} onProgress
+ * @returns {Promise<object>} the new image
+ */
+async function uploadImage(caseId, file, onProgress) {
+  const { csrf_token: token } = await api('/auth/csrf/');
+  const form = new FormData();
+  form.append('file', file, file.name);
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api/v1/cases/${caseId}/images/`);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('X-CSRFToken', token);
+    xhr.upload.addEventListener('progress', (event) => {
+      if (event.lengthComputable) onProgress(event.loaded, event.total);
+    });
+    xhr.addEventListener('error', () => reject(new ApiError('Could not reach the server. Check your connection and try again.')));
+    xhr.addEventListener('load', () => {
+      let data = null;
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch {
+        // A proxy's HTML error page, say: fall through to the status line.
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data);
+      else if (data?.error) reject(new ApiError(errorMessage(data.error), { status: xhr.status, ...data.error }));
+      else reject(new ApiError(`The server answered ${xhr.status} ${xhr.statusText}.`, { status: xhr.status, code: 'http_error' }));
+    });
+    xhr.send(form);
+  });
 }
 
 /** Upload the chosen file, then attach the reading computed here to it (or have the server read it). */
@@ -209,10 +333,11 @@ async function addToCase() {
   $('add-to-case').disabled = true;
   let image;
   try {
-    setStatus('Uploading the image…');
-    const form = new FormData();
-    form.append('file', file, file.name);
-    image = await api(`/cases/${caseId}/images/`, { method: 'POST', form });
+    const uploading = `Uploading ${file.name} (${fileSize(file.size)})…`;
+    setStatus(uploading);
+    image = await uploadImage(caseId, file, (loaded, total) => {
+      setStatus(`${uploading} ${fileSize(loaded)} of ${fileSize(total)} (${Math.round((100 * loaded) / total)}%)`);
+    });
     if (reading) {
       setStatus('Saving the reading…');
       await api(`/cases/${caseId}/readings/`, { method: 'POST', json: browserReadingPayload(reading, { image: image.id }) });
@@ -297,6 +422,17 @@ $('drop-zone').addEventListener('drop', (event) => {
   if (file) act(() => readFile(file));
 });
 $('add-to-case').addEventListener('click', () => act(addToCase));
+$('read-on-server').addEventListener('change', () => {
+  const onServer = $('read-on-server').checked;
+  try {
+    localStorage.setItem(READ_ON_SERVER_KEY, String(onServer));
+  } catch {
+    // storage blocked: the choice holds for this page only
+  }
+  showReadingMode();
+  if (state.file) act(() => readFile(state.file)); // offer the chosen file the new way
+  else if (!onServer && state.user) act(() => prepareModel().catch(() => {}));
+});
 $('submit-case').addEventListener('click', () => act(submitCase));
 
 // Already signed in (session cookie)? Go straight to the cases.
