@@ -1,0 +1,78 @@
+// Browser and server readings of the same image, paired so that a doctor sees
+// them side by side, and whether they disagree. Pure functions of API data.
+
+/** Largest difference in any class probability that still counts as the same reading. */
+export const TOLERANCE = 1e-3;
+
+/**
+ * The largest absolute difference between two readings' class probabilities.
+ *
+ * @param {object} a a reading from the API
+ * @param {object} b
+ * @returns {number|null} null when they do not share their labels
+ */
+export function maxDifference(a, b) {
+  const labels = Object.keys(a.probabilities ?? {});
+  if (!labels.length || labels.length !== Object.keys(b.probabilities ?? {}).length) return null;
+  let worst = 0;
+  for (const label of labels) {
+    if (!(label in b.probabilities)) return null;
+    worst = Math.max(worst, Math.abs(a.probabilities[label] - b.probabilities[label]));
+  }
+  return worst;
+}
+
+/**
+ * Why the two readings of an image disagree, in a sentence, or null when they agree.
+ *
+ * @param {object|null} browser
+ * @param {object|null} server
+ * @returns {string|null}
+ */
+export function mismatchOf(browser, server) {
+  if (browser?.status !== 'succeeded' || server?.status !== 'succeeded') return null;
+  if (browser.label !== server.label) {
+    return `The browser read "${browser.label}" but the server read "${server.label}".`;
+  }
+  const difference = server.verifies === browser.id && server.max_difference != null
+    ? server.max_difference
+    : maxDifference(browser, server);
+  if (difference == null) return 'The two readings do not report the same classes.';
+  if (server.disagrees || difference > TOLERANCE) {
+    return `The probabilities differ by ${difference.toExponential(1)} (more than ${TOLERANCE}).`;
+  }
+  return null;
+}
+
+const newestFirst = (a, b) => (b.created_at ?? '').localeCompare(a.created_at ?? '') || b.id - a.id;
+
+/**
+ * One entry per image: its newest browser reading, the server reading of the
+ * same image (the one verifying that browser reading if there is one), and any
+ * mismatch between them.
+ *
+ * @param {object[]} images from GET /cases/<id>/images/
+ * @param {object[]} readings from GET /cases/<id>/readings/
+ * @returns {{image: object, browser: object|null, server: object|null, mismatch: string|null}[]}
+ */
+export function pairReadings(images, readings) {
+  return images.map((image) => {
+    const own = readings.filter((r) => r.image === image.id).sort(newestFirst);
+    const browser = own.find((r) => r.runs_on === 'browser') ?? null;
+    const server = (browser && own.find((r) => r.runs_on === 'server' && r.verifies === browser.id))
+      ?? own.find((r) => r.runs_on === 'server')
+      ?? null;
+    return { image, browser, server, mismatch: mismatchOf(browser, server) };
+  });
+}
+
+/**
+ * A reading's heat map as the drawing code wants it.
+ *
+ * @param {number[][]|null} rows from the API: rows of values in [0, 1]
+ * @returns {{data: Float32Array, height: number, width: number}|null}
+ */
+export function heatmapOfRows(rows) {
+  if (!Array.isArray(rows) || !rows.length || !rows[0].length) return null;
+  return { data: Float32Array.from(rows.flat()), height: rows.length, width: rows[0].length };
+}
