@@ -200,6 +200,15 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
     assert "amended later" in page.text_content("#reports")
     screenshot(page, "doctor-workspace")
 
+    # The address names the open case: a reload comes back to it.
+    page.reload()
+    page.wait_for_selector("#case-title:has-text('Cough and fever')")
+    # A case that is not his (or does not exist) is refused with the API's own message.
+    page.goto(f"{live_server.url}/static/web/doctor.html#case-999999")
+    page.wait_for_function("document.getElementById('error').textContent !== ''")
+    assert "Something went wrong" not in page.text_content("#error"), page.text_content("#error")
+    assert page.is_hidden("#case")
+
     # A phone-sized screen needs no sideways scrolling.
     page.set_viewport_size(PHONE)
     page.get_by_label("Cases").select_option("all")

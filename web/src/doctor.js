@@ -39,6 +39,15 @@ async function act(task) {
 }
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
+
+/** How long ago, in the largest whole unit: "3 days", "25 min". */
+function age(iso, now = Date.now()) {
+  const minutes = Math.max(0, Math.round((now - new Date(iso).getTime()) / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h`;
+  return `${Math.floor(hours / 24)} days`;
+}
 const percent = (p) => (p == null ? '—' : `${(p * 100).toFixed(1)} %`);
 const personName = (p) => (p ? p.full_name || p.username : '—');
 
@@ -72,7 +81,9 @@ function renderWorklist(count) {
       element('td', { textContent: personName(c.patient) }),
       element('td', {}, [open]),
       element('td', {}, [element('span', { className: 'badge', textContent: STATUS_TEXT[c.status] ?? c.status })]),
-      element('td', {}, [element('time', { dateTime: c.submitted_at || c.created_at, textContent: when(c.submitted_at || c.created_at) })]),
+      element('td', {}, [element('time', {
+        dateTime: c.submitted_at || c.created_at, title: when(c.submitted_at || c.created_at), textContent: age(c.submitted_at || c.created_at),
+      })]),
     ]);
     row.dataset.caseId = c.id;
     row.setAttribute('aria-current', String(c.id === state.caseId));
@@ -107,6 +118,8 @@ async function openCase(caseId) {
   $('case-flag').textContent = theCase.ai_flagged ? '⚑ flagged by the AI' : '';
   $('case-description').textContent = theCase.description || '';
   $('case').hidden = false;
+  // The address names the open case, so a reload or a shared link opens it again.
+  window.history.replaceState(null, '', `#case-${caseId}`);
   for (const row of $('worklist').tBodies[0].rows) row.setAttribute('aria-current', String(Number(row.dataset.caseId) === caseId));
   const viewersReady = renderImages(images, readings);
   renderReports();
@@ -368,4 +381,15 @@ act(async () => {
   }
   $('workspace').hidden = false;
   await Promise.all([loadPatients(), loadWorklist()]);
+  await openLinkedCase();
 });
+
+/** Open the case the address names (#case-12), if any. */
+async function openLinkedCase() {
+  const linked = /^#case-(\d+)$/.exec(window.location.hash);
+  if (linked && Number(linked[1]) !== state.caseId) {
+    $('case').hidden = true;
+    await openCase(Number(linked[1]));
+  }
+}
+window.addEventListener('hashchange', () => act(openLinkedCase));
