@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from live_pages import DEMO_PASSWORD, DESKTOP, MODEL_LOAD_MS, PHONE, PageErrors, screenshot, sign_in
+from live_pages import (DEMO_PASSWORD, DESKTOP, MODEL_LOAD_MS, PHONE, PageErrors, accessibility_violations, screenshot,
+                        sign_in)
 
 from bench.browser_inference import chest_xrays
 
@@ -175,6 +176,7 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
     draft = Report.objects.get(case=case)
     assert draft.status == "draft" and draft.reading_id == checks[real.pk].pk and draft.ai_agreement == "agrees"
     screenshot(page, "doctor-case")
+    assert not accessibility_violations(page), accessibility_violations(page)
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Sign report").click()
@@ -214,5 +216,6 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
     page.get_by_label("Cases").select_option("all")
     page.wait_for_selector("#worklist tbody tr[data-case-id] >> nth=1")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert not accessibility_violations(page), accessibility_violations(page)
     assert not errors, errors
     page.close()
