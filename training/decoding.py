@@ -68,7 +68,6 @@ def _open_pillow(data: bytes, name: str) -> Image.Image:
 def _decode_dicom(data: bytes, name: str) -> np.ndarray:
     """DICOM to 8-bit grayscale the way a viewer shows it: modality LUT, VOI LUT or window, polarity."""
     import pydicom
-    from pydicom.pixels import apply_modality_lut, apply_voi_lut
 
     try:
         dataset = pydicom.dcmread(io.BytesIO(data))
@@ -86,6 +85,15 @@ def _decode_dicom(data: bytes, name: str) -> np.ndarray:
         raise ImageDecodeError(f"{name}: colour DICOM images are not supported")
     if pixels.ndim == 3:  # multi-frame: the middle slice, as the case preview shows
         pixels = pixels[len(pixels) // 2]
+    return dicom_gray_to_uint8(dataset, pixels)
+
+
+def dicom_gray_to_uint8(dataset, pixels: np.ndarray) -> np.ndarray:
+    """One grayscale DICOM frame to 8 bits as a viewer shows it: modality LUT, then the VOI LUT or
+    window when the file has one, stretched over its range, MONOCHROME1 inverted. The model's input
+    and the case preview both come from here, so what a doctor sees is what the model read."""
+    from pydicom.pixels import apply_modality_lut, apply_voi_lut
+
     values = apply_modality_lut(pixels, dataset)
     values = apply_voi_lut(values, dataset) if _has_voi(dataset) else values
     values = values.astype(np.float64)

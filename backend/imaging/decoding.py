@@ -15,10 +15,10 @@ import pydicom
 from PIL import Image, ImageOps
 from pydicom.dataelem import RawDataElement
 from pydicom.errors import InvalidDicomError
-from pydicom.pixels import apply_modality_lut, apply_voi_lut
 from rest_framework import status
 
 from config.errors import ApplicationError
+from training.decoding import dicom_gray_to_uint8
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -234,13 +234,8 @@ def _dicom_display(dataset, pixels: np.ndarray, *, frames: int) -> Image.Image:
     if samples == 3:
         # pydicom converts YBR to RGB; scale each channel's range to 8 bits.
         return Image.fromarray(_stretch_to_uint8(pixels))
-    values = apply_modality_lut(pixels, dataset)
-    if "WindowCenter" in dataset or "VOILUTSequence" in dataset:
-        values = apply_voi_lut(values, dataset)
-    gray = _stretch_to_uint8(np.asarray(values))
-    if dataset.get("PhotometricInterpretation") == "MONOCHROME1":
-        gray = 255 - gray  # MONOCHROME1 stores bright as low values
-    return Image.fromarray(gray)
+    # The same conversion the models read, so the preview shows what the model saw.
+    return Image.fromarray(dicom_gray_to_uint8(dataset, pixels))
 
 
 def _dicom_date(value) -> datetime.date | None:
