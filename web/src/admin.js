@@ -1,1 +1,237 @@
-// Admin pages (being written).
+// Clinic administration: the versions of each model and which one is active, how often doctors
+// agree with the AI per model version, and the audit log.
+import { agreementChart, agreementRows, formatRate } from './agreement_chart.js';
+import { api, ApiError, forgetCsrfToken } from './api.js';
+import { auditQuery, auditRows, dayEnd, dayStart } from './audit_table.js';
+
+const AUDIT_PAGE_SIZE = 25;
+const MAX_USER_PAGES = 10; // the people menus list up to 1,000 accounts
+
+const $ = (id) => document.getElementById(id);
+const state = { people: new Map(), versions: [], chartWidth: 0, auditQuery: null, auditNewer: null, auditOlder: null, auditPage: 1 };
+
+function setStatus(text) {
+  $('status').textContent = text;
+}
+
+/** Run a task: clear the last error, show this one in the alert; the page stays usable. */
+async function act(task) {
+  $('error').textContent = '';
+  try {
+    return await task();
+  } catch (error) {
+    $('error').textContent = error instanceof ApiError ? error.message : `Something went wrong: ${error.message}`;
+    setStatus('');
+    return undefined;
+  }
+}
+
+// --- models ---------------------------------------------------------------
+
+const METRICS = [
+  ['auc', 'AUC', (value) => value.toFixed(3)],
+  ['accuracy', 'Accuracy', formatRate],
+  ['sensitivity', 'Sensitivity', formatRate],
+  ['specificity', 'Specificity', formatRate],
+  ['f1', 'F1', (value) => value.toFixed(3)],
+  ['macro_f1', 'Macro F1', (value) => value.toFixed(3)],
+  ['n', 'Test images', String],
+];
+
+function element(tag, text, attributes = {}) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  return node;
+}
+
+function metricList(pkg) {
+  const test = pkg.metrics?.test ?? pkg.headline_metrics ?? {};
+  const list = element('dl');
+  for (const [key, label, format] of METRICS) {
+    if (typeof test[key] !== 'number') continue;
+    list.append(element('dt', label), element('dd', format(test[key])));
+  }
+  if (pkg.created) list.append(element('dt', 'Exported'), element('dd', new Date(pkg.created).toLocaleDateString()));
+  return list;
+}
+
+function versionItem(pkg) {
+  const item = element('li', undefined, { 'data-version': pkg.version });
+  item.className = pkg.active ? 'active' : '';
+  const title = element('p');
+  title.append(element('strong', `Version ${pkg.version}`));
+  if (pkg.active) title.append(' ', element('span', 'Active', { class: 'badge active' }));
+  item.append(title, metricList(pkg));
+  if (!pkg.active) {
+    const button = element('button', `Make ${pkg.version} active`, { type: 'button', class: 'secondary' });
+    button.addEventListener('click', () => act(() => activate(pkg)));
+    item.append(button);
+  }
+  return item;
+}
+
+function modelArticle(name, packages) {
+  const article = element('article', undefined, { 'data-model': name, 'aria-labelledby': `model-${name}` });
+  const active = packages.find((pkg) => pkg.active);
+  article.append(
+    element('h3', name, { id: `model-${name}`, tabindex: '-1' }),
+    element('p', [active?.description || packages[0].description, `Active version: ${active ? active.version : 'none'}.`]
+      .filter(Boolean).join('. '), { class: 'note' }),
+  );
+  const list = element('ul', undefined, { class: 'versions', 'aria-label': `Versions of ${name}` });
+  list.append(...packages.map(versionItem));
+  article.append(list);
+  return article;
+}
+
+async function loadModels() {
+  const packages = await api('/models/');
+  const byName = new Map();
+  for (const pkg of packages) byName.set(pkg.name, [...(byName.get(pkg.name) ?? []), pkg]);
+  const articles = [...byName].map(([name, versions]) => modelArticle(name, versions));
+  $('models').replaceChildren(...(articles.length ? articles : [element('p', 'No model package is installed.')]));
+}
+
+async function activate(pkg) {
+  const question = `Make version ${pkg.version} of ${pkg.name} active? New server readings of ${pkg.name} will use it.`;
+  if (!window.confirm(question)) return;
+  setStatus(`Activating ${pkg.name} ${pkg.version}…`);
+  await api(`/models/${encodeURIComponent(pkg.name)}/activate/`, { method: 'POST', json: { version: pkg.version } });
+  await loadModels();
+  document.getElementById(`model-${pkg.name}`)?.focus();
+  setStatus(`${pkg.name} ${pkg.version} is now active.`);
+  await loadAudit(state.auditQuery); // the change is in the log
+}
+
+// --- agreement with the AI ------------------------------------------------
+
+function drawAgreement() {
+  const container = $('agreement-chart');
+  state.chartWidth = container.clientWidth;
+  container.replaceChildren(...(state.versions.length ? [agreementChart(state.versions, state.chartWidth)] : []));
+}
+
+async function loadAgreement() {
+  const params = new URLSearchParams();
+  const { from, to } = Object.fromEntries(new FormData($('agreement-filters')).entries());
+  if (from && to && from > to) throw new ApiError('The period ends before it starts: choose an earlier "from" day.');
+  if (from) params.set('signed_after', dayStart(from));
+  if (to) params.set('signed_before', dayEnd(to));
+  const body = await api(`/reports/agreement/?${params}`);
+  state.versions = body.versions;
+  drawAgreement();
+  $('agreement-table').tBodies[0].replaceChildren(...agreementRows(body.versions));
+  const withReading = body.reports - body.no_reading;
+  $('agreement-summary').textContent = body.reports === 0
+    ? 'No signed reports in force in this period.'
+    : `${body.reports} signed report${body.reports === 1 ? '' : 's'} in force: ${withReading} cite an AI reading, `
+      + `${body.no_reading} cite none.`;
+}
+
+// Redraw at the new width, so the chart's text keeps its size on any screen.
+new ResizeObserver(() => {
+  if (state.versions.length && $('agreement-chart').clientWidth !== state.chartWidth) drawAgreement();
+}).observe($('agreement-chart'));
+
+// --- audit log ------------------------------------------------------------
+
+async function loadPeople() {
+  let path = '/users/?page_size=100';
+  for (let page = 0; path && page < MAX_USER_PAGES; page += 1) {
+    const body = await api(path);
+    for (const user of body.results) state.people.set(user.id, user);
+    path = body.next ? `/users/${new URL(body.next).search}` : null;
+  }
+  const people = [...state.people.values()].sort((a, b) => a.username.localeCompare(b.username));
+  const option = (user) => element('option', `${user.username} (${user.role})`, { value: String(user.id) });
+  $('audit-actor').append(...people.map(option));
+  $('audit-patient').append(...people.filter((user) => user.role === 'patient').map(option));
+}
+
+/**
+ * Show one page of the audit log.
+ *
+ * @param {URLSearchParams} query the filters, and the cursor of the page when paging
+ * @param {number} [pageNumber]
+ */
+async function loadAudit(query, pageNumber = 1) {
+  const params = new URLSearchParams(query);
+  params.set('page_size', String(AUDIT_PAGE_SIZE));
+  const body = await api(`/audit-events/?${params}`);
+  $('audit-table').tBodies[0].replaceChildren(...auditRows(body.results, state.people));
+  $('audit-empty').hidden = body.results.length > 0;
+  state.auditNewer = body.previous ? new URL(body.previous).searchParams : null;
+  state.auditOlder = body.next ? new URL(body.next).searchParams : null;
+  state.auditPage = pageNumber;
+  $('audit-newer').disabled = !state.auditNewer;
+  $('audit-older').disabled = !state.auditOlder;
+  $('audit-page').textContent = `Page ${pageNumber}`;
+}
+
+function filterAudit() {
+  state.auditQuery = auditQuery($('audit-filters'));
+  const exportLink = $('audit-export');
+  exportLink.href = `/api/v1/audit-events/export/${state.auditQuery.size ? `?${state.auditQuery}` : ''}`;
+  return loadAudit(state.auditQuery);
+}
+
+// --- signing in and out ---------------------------------------------------
+
+function showNotAdmin(user) {
+  $('not-admin-text').textContent = `You are signed in as ${user.username}, a ${user.role}. `
+    + 'Ask a clinic administrator if you need access.';
+  $('not-admin').hidden = false;
+  setStatus('');
+}
+
+async function start() {
+  let user;
+  try {
+    user = await api('/auth/me/');
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+      setStatus('Please sign in first. Taking you to the front page…');
+      window.location.assign('/');
+      return;
+    }
+    throw error;
+  }
+  $('username').textContent = `Signed in as ${user.username}`;
+  $('whoami').hidden = false;
+  if (user.role !== 'admin') {
+    showNotAdmin(user);
+    return;
+  }
+  $('workspace').hidden = false;
+  setStatus('Loading the models, the agreement figures and the audit log…');
+  state.auditQuery = auditQuery($('audit-filters'));
+  await Promise.all([loadModels(), loadAgreement(), loadPeople().then(() => loadAudit(state.auditQuery))]);
+  setStatus(`Loaded at ${new Date().toLocaleTimeString()}.`);
+}
+
+$('sign-out').addEventListener('click', () => act(async () => {
+  await api('/auth/logout/', { method: 'POST' });
+  forgetCsrfToken();
+  window.location.assign('/');
+}));
+$('agreement-filters').addEventListener('submit', (event) => {
+  event.preventDefault();
+  act(async () => {
+    setStatus('Counting the reports…');
+    await loadAgreement();
+    setStatus('Agreement figures updated.');
+  });
+});
+$('audit-filters').addEventListener('submit', (event) => {
+  event.preventDefault();
+  act(async () => {
+    setStatus('Loading the audit log…');
+    await filterAudit();
+    setStatus('Audit log filtered.');
+  });
+});
+$('audit-newer').addEventListener('click', () => act(() => loadAudit(state.auditNewer, state.auditPage - 1)));
+$('audit-older').addEventListener('click', () => act(() => loadAudit(state.auditOlder, state.auditPage + 1)));
+
+act(start);

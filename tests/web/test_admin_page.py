@@ -1,0 +1,261 @@
+"""The admin page, end to end: Debian's Chromium against a live Django server on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/healthcare .venv/bin/python -m pytest tests/web/test_admin_page.py
+
+An admin signs in on the front page and is taken to the admin page. Two versions of the pneumonia
+model are installed (the shipped package and a copy relabelled 1.1.0); she makes the older one
+active, sees that change and her sign-in in the audit log, filters and pages the log, and reads the
+agreement chart, whose bars must match the reports signed in the test. The screenshots go to
+test-artifacts/admin-*.png.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from live_pages import DEMO_PASSWORD, DESKTOP, PHONE, PageErrors, accessibility_violations, screenshot, sign_in
+from model_packages import CHEST, copy_package, shipped_package
+
+
+@pytest.fixture
+def two_versions(portal_settings, tmp_path) -> Path:
+    """MODEL_PACKAGES_DIR with the shipped pneumonia model as 1.0.0 and a copy of it as 1.1.0."""
+    shipped = Path(portal_settings.MODEL_PACKAGES_DIR)
+    if not any(shipped.glob(f"{CHEST}/*/model_metadata.json")):
+        pytest.skip(f"no {CHEST} package in {shipped} (set MODEL_PACKAGES_DIR)")
+    package = shipped_package(shipped)
+    root = tmp_path / "models"
+    copy_package(package, root, version="1.0.0")
+    copy_package(package, root, version="1.1.0")
+    portal_settings.MODEL_PACKAGES_DIR = root
+    return root
+
+
+def make_people():
+    from accounts.models import CareRelationship, Role, User
+
+    def user(username, role, **extra):
+        return User.objects.create_user(username=username, email=f"{username}@example.org", password=DEMO_PASSWORD,
+                                        role=role, first_name=username.capitalize(), **extra)
+
+    admin = user("clinic-admin", Role.ADMIN, is_staff=True)
+    patient = user("alice", Role.PATIENT)
+    doctor = user("dr-bob", Role.DOCTOR)
+    CareRelationship.objects.create(doctor=doctor, patient=patient, created_by=admin)
+    return admin, patient, doctor
+
+
+def signed_report(patient, doctor, agreement: str, version: str = "1.0.0"):
+    """A new case with one reading by `version` of the pneumonia model, reported and signed."""
+    from clinic_factories import make_case
+    from readings.services import reading_record
+    from reports.services import report_create, report_sign
+
+    case = make_case(patient=patient, images=1, submit=True)
+    reading = None
+    if agreement != "no_reading":
+        reading = reading_record(case=case, image=case.images.get(), recorded_by=patient, model_name=CHEST,
+                                 model_version=version, runs_on="browser", backend="wasm",
+                                 probabilities={"normal": 0.3, "pneumonia": 0.7}, label="pneumonia", score=0.7,
+                                 threshold=0.5)
+    report = report_create(case=case, author=doctor, findings="Opacity.", impression="Pneumonia.",
+                           ai_agreement=agreement, reading=reading)
+    return report_sign(report=report, signer=doctor)
+
+
+def amend_signed(original, doctor, agreement: str):
+    from reports.services import report_amend, report_sign
+
+    amendment = report_amend(original=original, author=doctor, reason="Second look.", findings="Clear.",
+                             impression="Normal.", ai_agreement=agreement, reading=original.reading)
+    return report_sign(report=amendment, signer=doctor)
+
+
+def bars(page) -> list[tuple[str, str, float, int, int]]:
+    return [
+        (bar.get_attribute("data-model"), bar.get_attribute("data-version"), float(bar.get_attribute("data-rate")),
+         int(bar.get_attribute("data-agrees")), int(bar.get_attribute("data-disagrees")))
+        for bar in page.locator("#agreement-chart rect.bar").all()
+    ]
+
+
+def audit_actions(page) -> list[str]:
+    return page.locator("#audit-table tbody td[data-label=Action]").all_text_contents()
+
+
+def assert_accessible(page) -> None:
+    violations = accessibility_violations(page)
+    assert not violations, violations
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_switches_the_model_and_reads_the_audit_log_and_the_agreement_chart(
+    portal_settings, two_versions, live_server, browser
+):
+    from audit.models import AuditEvent
+    from inference.models import ActiveModel
+
+    admin, patient, doctor = make_people()
+    for agreement in ("agrees", "agrees", "disagrees"):
+        signed_report(patient, doctor, agreement, version="1.0.0")
+    # Signed as agreeing, then corrected: it counts once, as the amendment says.
+    amend_signed(signed_report(patient, doctor, "agrees", version="1.0.0"), doctor, "disagrees")
+    for agreement in ("agrees", "agrees", "agrees", "disagrees"):
+        signed_report(patient, doctor, agreement, version="1.1.0")
+    signed_report(patient, doctor, "no_reading")
+
+    page = browser.new_page(viewport=DESKTOP)
+    errors = PageErrors(page)
+    sign_in(page, live_server.url, admin.username)
+    page.wait_for_url("**/static/web/admin.html")
+    page.wait_for_selector("#status:has-text('Loaded at')")
+    assert page.get_by_role("alert").text_content() == ""
+
+    # Models: with no choice made, the newest version is active.
+    chest = page.locator(f"article[data-model='{CHEST}']")
+    assert chest.locator("li[data-version='1.1.0'] .badge").text_content() == "Active"
+    assert chest.locator("li[data-version='1.1.0'] button").count() == 0
+    assert "AUC" in chest.locator("li[data-version='1.0.0'] dl").text_content()
+    make_older_active = page.get_by_role("button", name="Make 1.0.0 active")
+
+    # Declining the confirmation changes nothing.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    make_older_active.click()
+    assert not ActiveModel.objects.exists()
+
+    # From the keyboard, confirmed.
+    page.once("dialog", lambda dialog: dialog.accept())
+    make_older_active.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#status:has-text('is now active')")
+    assert ActiveModel.objects.get(name=CHEST).version == "1.0.0"
+    assert chest.locator("li[data-version='1.0.0'] .badge").text_content() == "Active"
+    assert page.get_by_role("button", name="Make 1.1.0 active").is_enabled()
+    assert page.evaluate("document.activeElement.id") == f"model-{CHEST}"
+
+    # Agreement: 1.0.0 has 2 of 4 (the amended report counts once, as a disagreement), 1.1.0 has 3 of 4.
+    assert bars(page) == [(CHEST, "1.0.0", 0.5, 2, 2), (CHEST, "1.1.0", 0.75, 3, 1)]
+    values = page.locator("#agreement-chart text.value").all_text_contents()
+    assert values == ["50% · 2 of 4", "75% · 3 of 4"]
+    assert page.locator("#agreement-chart svg").get_attribute("role") == "img"
+    table_rows = page.locator("#agreement-table tbody tr").all_inner_texts()
+    assert [row.split("\t") for row in table_rows] == [[CHEST, "1.0.0", "2", "2", "50%"], [CHEST, "1.1.0", "3", "1", "75%"]]
+    assert page.text_content("#agreement-summary") == "9 signed reports in force: 8 cite an AI reading, 1 cite none."
+
+    # The audit log shows what she just did, newest first, and her sign-in.
+    page.wait_for_selector("#audit-table tbody td[data-label=Action]:text-is('model.activate')")
+    first = page.locator("#audit-table tbody tr").first
+    assert first.locator("td[data-label=Action]").text_content() == "model.activate"
+    assert first.locator("td[data-label=Who]").text_content() == "clinic-admin (admin)"
+    assert first.locator("td[data-label=Object]").text_content() == f"model {CHEST}"
+    assert "auth.login" in audit_actions(page)
+    screenshot(page, "admin-dashboard")
+
+    # Filtered to the doctor's events, page by page (25 a page).
+    by_doctor = list(AuditEvent.objects.filter(actor=doctor).order_by("-id").values_list("action", flat=True))
+    assert 25 < len(by_doctor) <= 50
+    page.get_by_label("Who").select_option(label="dr-bob (doctor)")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_selector("#status:has-text('Audit log filtered')")
+    assert audit_actions(page) == by_doctor[:25]
+    assert page.is_disabled("#audit-newer")
+    page.get_by_role("button", name="Older events").click()
+    page.wait_for_selector("#audit-page:text-is('Page 2')")
+    assert audit_actions(page) == by_doctor[25:]
+    assert page.is_disabled("#audit-older")
+    page.get_by_role("button", name="Newer events").click()
+    page.wait_for_selector("#audit-page:text-is('Page 1')")
+    assert audit_actions(page) == by_doctor[:25]
+
+    # ...and to his report actions only.
+    expected = [action for action in by_doctor if action.startswith("report.")]
+    page.get_by_label("Action or its start").fill("report.")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_selector("#audit-table tbody tr >> nth=0")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#audit-table tbody tr').length === n", arg=len(expected)
+    )
+    assert audit_actions(page) == expected
+    assert page.is_disabled("#audit-older")
+
+    # The CSV link carries the same filters.
+    href = page.get_attribute("#audit-export", "href")
+    assert "action_prefix=report." in href and f"actor={doctor.pk}" in href
+    export = page.request.get(f"{live_server.url}{href}")
+    assert export.status == 200
+    rows = list(csv.DictReader(io.StringIO(export.text())))
+    assert [row["action"] for row in rows] == expected
+
+    # A period with no signed report, then one that ends before it starts.
+    tomorrow = date.today() + timedelta(days=1)
+    page.get_by_label("Signed from").fill(tomorrow.isoformat())
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_selector("#agreement-summary:text-is('No signed reports in force in this period.')")
+    assert bars(page) == []
+    page.get_by_label("Signed until (inclusive)").fill(date.today().isoformat())
+    page.get_by_role("button", name="Show").click()
+    page.get_by_role("alert").filter(has_text="ends before it starts").wait_for()
+    page.get_by_label("Signed from").fill(date.today().isoformat())
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_selector("#status:has-text('Agreement figures updated')")
+    assert page.get_by_role("alert").text_content() == ""
+    assert len(bars(page)) == 2
+
+    assert_accessible(page)
+    assert not errors, errors
+    page.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_admin_page_fits_a_phone(portal_settings, live_server, browser):
+    admin, patient, doctor = make_people()
+    signed_report(patient, doctor, "agrees")
+    signed_report(patient, doctor, "disagrees")
+    signed_report(patient, doctor, "agrees")
+
+    page = browser.new_page(viewport=PHONE)
+    errors = PageErrors(page)
+    sign_in(page, live_server.url, admin.username)
+    page.wait_for_url("**/static/web/admin.html")
+    page.wait_for_selector("#status:has-text('Loaded at')")
+
+    assert bars(page) == [(CHEST, "1.0.0", 2 / 3, 2, 1)]
+    assert page.locator("#agreement-chart text.value").text_content() == "66.7% · 2 of 3"
+    chart = page.locator("#agreement-chart svg").bounding_box()
+    assert chart["width"] <= PHONE["width"]
+    # Every control is labelled and the page needs no sideways scrolling.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    unlabelled = page.evaluate(
+        "[...document.querySelectorAll('input, select')].filter((el) => !el.labels.length).map((el) => el.id)"
+    )
+    assert unlabelled == []
+    screenshot(page, "admin-phone")
+    assert_accessible(page)
+    assert not errors, errors
+    page.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_visitors_sign_in_first_and_patients_are_told_the_page_is_not_theirs(portal_settings, live_server, browser):
+    from accounts.models import Role, User
+
+    User.objects.create_user(username="erin", email="erin@example.org", password=DEMO_PASSWORD, role=Role.PATIENT)
+    page = browser.new_page(viewport=DESKTOP)
+    errors = PageErrors(page)
+
+    page.goto(f"{live_server.url}/static/web/admin.html")
+    page.wait_for_url("**/static/web/portal.html")
+    page.wait_for_selector("#sign-in-form", state="visible")
+
+    sign_in(page, live_server.url, "erin")
+    page.wait_for_selector("#workspace", state="visible")
+    page.goto(f"{live_server.url}/static/web/admin.html")
+    page.wait_for_selector("#not-admin", state="visible")
+    assert "signed in as erin, a patient" in page.text_content("#not-admin")
+    assert page.is_hidden("#workspace")
+    screenshot(page, "admin-not-admin")
+    assert not errors, errors
+    page.close()
