@@ -202,6 +202,18 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
     assert "amended later" in page.text_content("#reports")
     screenshot(page, "doctor-workspace")
 
+    # The older case has no AI reading yet: he asks the server (the Celery worker) for one.
+    page.locator("#patient-cases").get_by_role("button", name="Annual check").click()
+    page.wait_for_selector("#case-title:has-text('Annual check')")
+    assert "none" in page.locator(".image-block td").nth(1).text_content()
+    page.get_by_role("button", name="Ask the server to read this image").click()
+    page.wait_for_selector("#status:has-text('The server has read the image.')", timeout=WORKER_WAIT_S * 1000)
+    server_reading = Reading.objects.get(case=older, runs_on="server")
+    assert server_reading.status == "succeeded" and server_reading.requested_by == doctor
+    assert server_reading.label in page.locator(".image-block td").nth(1).text_content()
+    page.locator("#patient-cases").get_by_role("button", name="Cough and fever").click()
+    page.wait_for_selector("#case-title:has-text('Cough and fever')")
+
     # The address names the open case: a reload comes back to it.
     page.reload()
     page.wait_for_selector("#case-title:has-text('Cough and fever')")

@@ -82,6 +82,7 @@ export function imageViewer(image, { heatmap, label }) {
     picture.dataset.loaded = 'true';
   });
 
-  const caption = element('figcaption', { className: 'note', textContent: label });
+  const original = element('a', { href: `/api/v1/images/${image.id}/file/`, textContent: 'download the original file' });
+  const caption = element('figcaption', { className: 'note' }, [`${label} · `, original]);
   return { figure: element('figure', {}, [controls, viewer, caption]), ready };
 }
