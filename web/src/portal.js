@@ -14,7 +14,7 @@ const READ_ON_SERVER_KEY = 'portal.readOnServer';
 const $ = (id) => document.getElementById(id);
 const state = {
   user: null, cases: [], caseId: null, model: null, modelLoading: null, modelError: null,
-  file: null, reading: null, serverReason: null,
+  file: null, reading: null, serverReason: null, uploaded: null,
 };
 
 function readOnServerChosen() {
@@ -123,6 +123,7 @@ async function openCase(caseId, { keepReading = false } = {}) {
   if (!keepReading) {
     state.reading = null;
     state.file = null;
+    state.uploaded = null;
     $('reading').hidden = true;
     $('file').value = '';
   }
@@ -196,7 +197,7 @@ function modelUnavailable(cause) {
 /** Headings, notes and the fallback notice for browser or server reading. */
 function showReadingMode() {
   const onServer = $('read-on-server').checked;
-  $('read-title').textContent = onServer ? 'Add an X-ray to be read on the server' : 'Read an X-ray in this browser';
+  $('read-title').textContent = onServer || state.modelError ? 'Add an X-ray to be read on the server' : 'Read an X-ray in this browser';
   $('read-note').textContent = onServer
     ? 'The image is sent to the server and read there when you add it to your case.'
     : 'The image stays on this device while it is read; it is sent only if you add it to your case.';
@@ -275,9 +276,9 @@ function offerServerReading(file, reason, error) {
 }
 
 /** Ask the server to read an uploaded image, and wait for the answer. */
-async function serverReading(caseId, imageId) {
+async function serverReading(caseId, image) {
   setStatus('The server is reading the image…');
-  let reading = await api(`/cases/${caseId}/server-readings/`, { method: 'POST', json: { image: imageId, model_name: MODEL_NAME } });
+  let reading = await api(`/cases/${caseId}/server-readings/`, { method: 'POST', json: { image: image.id, model_name: MODEL_NAME } });
   const deadline = Date.now() + SERVER_READING_WAIT_MS;
   while (reading.status === 'pending' && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -285,7 +286,7 @@ async function serverReading(caseId, imageId) {
   }
   if (reading.status === 'failed') throw new Error(`the server could not read the image (${reading.error})`);
   if (reading.status === 'pending') throw new Error('the server has not read the image yet; it will appear in your case when it has');
-  $('result').replaceChildren(...definitionList(serverReadingRows(reading, state.serverReason)));
+  $('result').replaceChildren(...definitionList([['Image', image.original_filename], ...serverReadingRows(reading, state.serverReason)]));
   return reading;
 }
 
@@ -331,36 +332,48 @@ async function addToCase() {
   const { caseId, file, reading } = state;
   if (!caseId || !file) return;
   $('add-to-case').disabled = true;
-  let image;
+  // Uploaded already, but the reading was refused: a retry must not upload the file twice.
+  let image = state.uploaded?.file === file ? state.uploaded.image : null;
   try {
-    const uploading = `Uploading ${file.name} (${fileSize(file.size)})…`;
-    setStatus(uploading);
-    image = await uploadImage(caseId, file, (loaded, total) => {
-      setStatus(`${uploading} ${fileSize(loaded)} of ${fileSize(total)} (${Math.round((100 * loaded) / total)}%)`);
-    });
+    if (!image) {
+      const uploading = `Uploading ${file.name} (${fileSize(file.size)})…`;
+      setStatus(uploading);
+      image = await uploadImage(caseId, file, (loaded, total) => {
+        setStatus(`${uploading} ${fileSize(loaded)} of ${fileSize(total)} (${Math.round((100 * loaded) / total)}%)`);
+      });
+      state.uploaded = { file, image };
+    }
     if (reading) {
       setStatus('Saving the reading…');
       await api(`/cases/${caseId}/readings/`, { method: 'POST', json: browserReadingPayload(reading, { image: image.id }) });
     }
   } catch (error) {
     $('add-to-case').disabled = false; // let the patient try again
+    $('add-to-case').focus();
     throw error;
   }
-  state.file = null; // added once; choosing another file reads it afresh
+  state.file = null; // added once; choosing a file again (even the same one) reads it afresh
+  state.uploaded = null;
+  $('file').value = '';
   $('add-to-case').textContent = 'Added to your case';
   if (!reading) {
     try {
-      await serverReading(caseId, image.id);
+      await serverReading(caseId, image);
     } finally {
-      await openCase(caseId, { keepReading: true });
-      await refreshCases();
+      await showAdded(caseId);
     }
     setStatus('The image was added to your case and read on the server.');
     return;
   }
+  await showAdded(caseId);
+  setStatus('The image and its reading were added to your case.');
+}
+
+/** Show the case with the image just added; focus moves to its list, since the button is now disabled. */
+async function showAdded(caseId) {
   await openCase(caseId, { keepReading: true });
   await refreshCases();
-  setStatus('The image and its reading were added to your case.');
+  $('case-readings-title').focus();
 }
 
 /** Hand the case to the care team (the API refuses a case without images). */
