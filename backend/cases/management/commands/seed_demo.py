@@ -1,7 +1,8 @@
 """Demo data from the real images in the shared data directory.
 
-Idempotent: users, links, cases, images and reports are found before they are created, so
-running it twice changes nothing. Refuses to run with DEBUG off unless --force is given.
+Idempotent: users, links, cases, images, readings and reports are found before they are created,
+so running it twice changes nothing. Each submitted image gets a server reading by the chest X-ray
+model: in-process on the embedded default, by the Celery workers when a broker is configured. Refuses to run with DEBUG off unless --force is given.
 """
 
 import os
@@ -18,10 +19,13 @@ from cases.models import Case, CaseStatus
 from cases.services import case_create, case_submit
 from imaging.models import Image
 from imaging.services import image_upload
+from inference.services import server_reading_request
+from readings.models import Reading, ReadingStatus, RunsOn
 from reports.models import AIAgreement
 from reports.services import report_create, report_sign
 
 DEFAULT_PASSWORD = "demo-Radiograph-2025"
+DEMO_MODEL = "chest-xray-pneumonia"
 
 USERS = [
     # username, role, first name, last name
@@ -80,7 +84,7 @@ class Command(BaseCommand):
             self._case(users[username], doctor, title, [data_dir / f for f in files], submit, impression)
 
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
-        self.stdout.write("Sign in at /api/v1/auth/login/ (or /admin/ for the admin) with:")
+        self.stdout.write("Sign in on the front page (patients, the doctor and the admin each land on their own page) with:")
         for username, role, _, _ in USERS:
             self.stdout.write(f"  {role:<8} {username:<11} password: {password}")
 
@@ -114,12 +118,25 @@ class Command(BaseCommand):
                     image_upload(case=case, uploaded_by=patient, file=File(handle, name=path.name))
         if submit and case.status == CaseStatus.DRAFT:
             case = case_submit(case=case, submitted_by=patient)
+        if case.status != CaseStatus.DRAFT:
+            for image in case.images.all():
+                if not Reading.objects.filter(image=image, runs_on=RunsOn.SERVER).exists():
+                    server_reading_request(case=case, image=image, requested_by=patient, model_name=DEMO_MODEL)
+            case.refresh_from_db()
         if impression and case.status in (CaseStatus.SUBMITTED, CaseStatus.AI_READ):
+            # Cite the server's reading when it has finished (in-process it has); a normal study's
+            # report agrees with a "normal" reading and disagrees with any other.
+            reading = case.readings.filter(status=ReadingStatus.SUCCEEDED).first()
+            if reading is None:
+                agreement = AIAgreement.NO_READING
+            else:
+                agreement = AIAgreement.AGREES if reading.label == "normal" else AIAgreement.DISAGREES
             report = report_create(
                 case=case,
                 author=doctor,
                 findings="PA chest radiograph. Heart size normal. No pleural effusion.",
                 impression=impression,
-                ai_agreement=AIAgreement.NO_READING,
+                ai_agreement=agreement,
+                reading=reading,
             )
             report_sign(report=report, signer=doctor)
