@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -181,6 +182,26 @@ def test_an_admin_switches_the_model_and_reads_the_audit_log_and_the_agreement_c
     assert audit_actions(page) == expected
     assert page.is_disabled("#audit-older")
 
+    # Other filters: the model's own events; and a period with none.
+    page.get_by_label("Who").select_option(label="Anyone")
+    page.get_by_label("Action or its start").fill("")
+    page.get_by_label("Object type").fill("model")
+    page.get_by_label("Object id").fill(CHEST)
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_function("document.querySelectorAll('#audit-table tbody tr').length === 1")
+    assert audit_actions(page) == ["model.activate"]
+    page.get_by_label("From", exact=True).fill((date.today() + timedelta(days=1)).isoformat())
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_selector("#audit-empty", state="visible")
+    assert audit_actions(page) == []
+    page.get_by_label("From", exact=True).fill("")
+    page.get_by_label("Object type").fill("")
+    page.get_by_label("Object id").fill("")
+    page.get_by_label("Who").select_option(label="dr-bob (doctor)")
+    page.get_by_label("Action or its start").fill("report.")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_function("n => document.querySelectorAll('#audit-table tbody tr').length === n", arg=len(expected))
+
     # The CSV link carries the same filters.
     href = page.get_attribute("#audit-export", "href")
     assert "action_prefix=report." in href and f"actor={doctor.pk}" in href
@@ -203,6 +224,13 @@ def test_an_admin_switches_the_model_and_reads_the_audit_log_and_the_agreement_c
     page.wait_for_selector("#status:has-text('Agreement figures updated')")
     assert page.get_by_role("alert").text_content() == ""
     assert len(bars(page)) == 2
+
+    # A refusal from the API is shown as it is: here the version was removed after the page loaded.
+    shutil.rmtree(two_versions / CHEST / "1.1.0")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Make 1.1.0 active").click()
+    page.get_by_role("alert").filter(has_text="is not installed").wait_for()
+    assert ActiveModel.objects.get(name=CHEST).version == "1.0.0"
 
     assert_accessible(page)
     assert not errors, errors
