@@ -52,3 +52,28 @@ def test_seed_explains_missing_data(tmp_path, settings):
     settings.DEBUG = True
     with pytest.raises(CommandError, match="MEDICAL_DATA_DIR"):
         call_command("seed_demo", "--data-dir", str(tmp_path))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seeded_cases_are_read_by_the_model_and_the_report_cites_its_reading(medical_data_dir, settings, capsys,
+                                                                              shipped_models):
+    """On the embedded default (no broker) the readings run in-process as each request commits."""
+    from django.db import connection
+
+    from readings.models import Reading
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the audit log refuses SQLite's flush after a transactional test: set DATABASE_URL")
+    settings.DEBUG = True
+    seed(medical_data_dir, capsys)
+    readings = Reading.objects.filter(runs_on="server")
+    # Every image of a submitted case, the JPEG 2000 DICOM included; the draft's image is not read.
+    assert readings.count() == 3
+    assert all(r.status == "succeeded" and r.model_name == "chest-xray-pneumonia" for r in readings), [
+        (r.status, r.error) for r in readings]
+    report = Report.objects.get()
+    assert report.reading is not None and report.reading.case_id == report.case_id
+    assert report.ai_agreement == ("agrees" if report.reading.label == "normal" else "disagrees")
+    assert Case.objects.get(title="New upload").readings.count() == 0
+    seed(medical_data_dir, capsys)
+    assert Reading.objects.count() == 3
