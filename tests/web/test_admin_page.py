@@ -143,7 +143,10 @@ def test_an_admin_switches_the_model_and_reads_the_audit_log_and_the_agreement_c
     assert values == ["50% · 2 of 4", "75% · 3 of 4"]
     assert page.locator("#agreement-chart svg").get_attribute("role") == "img"
     table_rows = page.locator("#agreement-table tbody tr").all_inner_texts()
-    assert [row.split("\t") for row in table_rows] == [[CHEST, "1.0.0", "2", "2", "50%"], [CHEST, "1.1.0", "3", "1", "75%"]]
+    assert [row.split("\t") for row in table_rows] == [
+        [CHEST, "1.0.0", "2", "2", "50%"],
+        [CHEST, "1.1.0", "3", "1", "75%"],
+    ]
     assert page.text_content("#agreement-summary") == "9 signed reports in force: 8 cite an AI reading, 1 cite none."
 
     # The audit log shows what she just did, newest first, and her sign-in.
