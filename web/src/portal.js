@@ -1,7 +1,7 @@
 // Patient portal: sign up or in, open a case, read an X-ray in this browser,
 // and add the image and the reading to the case only when the patient chooses.
 import { api, ApiError, errorMessage, forgetCsrfToken } from './api.js';
-import { browserReadingRows, caseListItems, definitionList, fileSize, historyItems, readingItems, reportItems, SERVER_REASONS, serverReadingRows, statusText } from './cases.js';
+import { browserReadingRows, caseListItems, definitionList, fileSize, historyItems, readingItems, reportItems, serverReadingRows, statusText } from './cases.js';
 import { browserReadingPayload, decodeImage, drawReading, loadModel, selectBackend, UnsupportedInBrowserError } from './inference.js';
 
 /** The model the portal reads chest X-rays with (its active version comes from the API). */
@@ -253,7 +253,7 @@ async function readFile(file) {
  * Offer to add the file for a server reading instead.
  *
  * @param {File} file
- * @param {keyof SERVER_REASONS} reason she chose it, the model could not run here, or the file could not be read here
+ * @param {'chosen'|'model'|'file'} reason she chose it, the model cannot run here, or this browser cannot read the file
  * @param {Error} [error] what went wrong in the browser
  */
 function offerServerReading(file, reason, error) {
@@ -444,7 +444,7 @@ $('read-on-server').addEventListener('change', () => {
   }
   showReadingMode();
   if (state.file) act(() => readFile(state.file)); // offer the chosen file the new way
-  else if (!onServer && state.user) act(() => prepareModel().catch(() => {}));
+  else if (!onServer && state.user) prepareModel().catch(() => {}); // shown in the fallback notice
 });
 $('submit-case').addEventListener('click', () => act(submitCase));
 
