@@ -214,7 +214,11 @@ def test_browser_and_server_readings_of_the_20_xrays_agree(celery_worker, live_s
 
     statuses = page.evaluate("window.statusLog")
     for xray in xrays:
-        assert any(re.match(rf"Uploading {re.escape(xray.name)} \(\d+(\.\d)? (KB|MB)\)…", s) for s in statuses), xray.name
+        # The name and size at once, then the bytes sent (XMLHttpRequest's upload progress).
+        uploading = re.compile(rf"Uploading {re.escape(xray.name)} \(\d+(\.\d)? (KB|MB)\)…")
+        assert any(uploading.fullmatch(status) for status in statuses), (xray.name, statuses)
+        sent = re.compile(rf"Uploading {re.escape(xray.name)} .* of \d+(\.\d)? (KB|MB) \(100%\)")
+        assert any(sent.fullmatch(status) for status in statuses), (xray.name, statuses)
     assert len(model_loads) == 1, model_loads
 
     browser_readings = {r.image.original_filename: r for r in
@@ -235,7 +239,8 @@ def test_browser_and_server_readings_of_the_20_xrays_agree(celery_worker, live_s
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "portal-parity.json").write_text(json.dumps({
         "images": len(rows), "worst_difference": worst["difference"], "worst_file": worst["file"],
-        "browser_seconds": round(browser_s, 1), "until_all_verified_seconds": round(server_s, 1), "rows": rows,
+        "browser_seconds": round(browser_s, 1), "until_all_verified_seconds": round(server_s, 1),
+        "upload_progress_statuses": [status for status in statuses if status.endswith("%)")], "rows": rows,
     }, indent=1))
     print(f"\n20 X-rays: worst browser-vs-server difference {worst['difference']:.2e} ({worst['file']}); "
           f"{browser_s:.1f} s to read and add in the browser, {server_s:.1f} s until all verified")
