@@ -1,13 +1,22 @@
 """TF.js in headless Chromium: model load time and per-image latency per backend, on the real X-rays.
 
     .venv/bin/python -m bench.browser_inference [--model exported_models/chest-xray-pneumonia/1.0.0]
-        [--backends wasm webgl cpu] [--repeats 1] [--data-dir ../shared/data]
+        [--backends wasm webgl cpu] [--repeats 1] [--data-dir ../shared/data] [--compare OTHER_DIST]
 
 Builds web/dist when missing or stale (npm run build), serves it, the model package and the images from a local
 HTTP server on 127.0.0.1, and drives web/dist/demo.html in Debian's Chromium (never a downloaded
 browser). Per image it times what a user waits for after choosing a file: decode + preprocess and
-predict (in the graph) + drawing the heat map. Fetching the file is not timed (a user's file is
-already local). Load time = metadata + weights + backend setup + one warm-up run. Prints numbers only.
+predict (in the graph) + drawing the image and heat map, until the canvas is painted. Fetching the
+file is not timed (a user's file is already local). Load time = metadata + weights + backend setup +
+the warm-up runs (model.js). Prints numbers only: p50/p95 over all images and passes, the parts'
+p50s, and the lowest and highest per-pass p50 (the machine is shared, so that spread is the noise
+to expect).
+
+--compare serves a second build of web/ and alternates passes between the two, so both see the
+same load on the machine. To build an earlier commit's web/ into /tmp/old/web/dist:
+
+    mkdir -p /tmp/old && git archive COMMIT web | tar -x -C /tmp/old
+    ln -s "$PWD/web/node_modules" /tmp/old/web/node_modules && (cd /tmp/old/web && node build.mjs)
 
 The helpers (static server, browser launch, build) are shared with tests/web/.
 """
@@ -20,7 +29,6 @@ import os
 import posixpath
 import subprocess
 import threading
-import time
 import urllib.parse
 from collections.abc import Iterator
 from functools import partial
@@ -124,6 +132,24 @@ def percentiles(values: list[float]) -> tuple[float, float]:
     return float(np.percentile(values, 50)), float(np.percentile(values, 95))
 
 
+PARTS = ("decodeMs", "predictMs", "drawMs")
+
+
+def time_pass(page, rows: list[dict]) -> list[dict]:
+    """Analyses each image once on an open demo page; returns the page's timings per image."""
+    return [page.evaluate("(url) => window.inference.analyseUrl(url)", f"/xrays/{row['file']}")["timings"]
+            for row in rows]
+
+
+def summary(name: str, load_ms: float, passes: list[list[dict]]) -> str:
+    timings = [t for one_pass in passes for t in one_pass]
+    p50, p95 = percentiles([t["totalMs"] for t in timings])
+    parts = " / ".join(f"{np.percentile([t[key] for t in timings], 50):.1f}" for key in PARTS)
+    pass_p50s = [np.percentile([t["totalMs"] for t in one_pass], 50) for one_pass in passes]
+    return (f"{name:<14} {load_ms:>8.0f} {p50:>8.1f} {p95:>8.1f}  ({parts}); "
+            f"per-pass p50 {min(pass_p50s):.1f}-{max(pass_p50s):.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=None, help="model package folder (default: the shipped pneumonia one)")
@@ -131,31 +157,36 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1, help="passes over the 20 images per backend")
     parser.add_argument("--data-dir", type=Path, default=default_data_dir())
     parser.add_argument("--rebuild", action="store_true", help="run npm run build even if web/dist is up to date")
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="another built web/dist folder to time in alternate passes (e.g. an earlier commit's)")
     args = parser.parse_args()
 
     package = Path(args.model) if args.model else max(REPO.glob("exported_models/chest-xray-pneumonia/*/"))
     rows = chest_xrays(args.data_dir)
     ensure_built(force=args.rebuild)
     mounts = {"/": DIST, "/model/": package, "/xrays/": args.data_dir / "chest_xray_kermany"}
+    builds = {"": "web/dist"}
+    if args.compare:
+        mounts["/compare/"] = args.compare
+        builds["/compare"] = str(args.compare)
     print(f"model {package}; {len(rows)} images x {args.repeats} pass(es); Chromium {CHROMIUM}")
-    print(f"{'backend':<8} {'load ms':>8} {'p50 ms':>8} {'p95 ms':>8}  (decode / predict / draw p50)")
+    if args.compare:
+        print("builds: " + "; ".join(f"{'new' if prefix == '' else 'compare'} = {folder}" for prefix, folder in builds.items()))
+    print(f"{'backend':<14} {'load ms':>8} {'p50 ms':>8} {'p95 ms':>8}  (decode / predict / draw p50)")
     with static_server(mounts) as base_url, chromium() as browser:
         for backend in args.backends:
-            started = time.perf_counter()
-            page, info = open_demo(browser, base_url, "/model", backend)
-            page_ms = (time.perf_counter() - started) * 1000
-            totals, parts = [], {"decodeMs": [], "predictMs": [], "drawMs": []}
-            for _ in range(args.repeats):
-                for row in rows:
-                    result = page.evaluate("(url) => window.inference.analyseUrl(url)", f"/xrays/{row['file']}")
-                    totals.append(result["timings"]["totalMs"])
-                    for key in parts:
-                        parts[key].append(result["timings"][key])
-            page.close()
-            p50, p95 = percentiles(totals)
-            detail = " / ".join(f"{np.percentile(v, 50):.1f}" for v in parts.values())
-            print(f"{info['backend']:<8} {info['loadMs']:>8.0f} {p50:>8.1f} {p95:>8.1f}  ({detail}); "
-                  f"page open + load {page_ms:.0f} ms")
+            pages, passes = {}, {prefix: [] for prefix in builds}
+            for prefix in builds:
+                pages[prefix] = open_demo(browser, base_url + prefix, "/model", backend)
+            for repeat in range(args.repeats):
+                # Alternate which build goes first, so neither always runs on a warmer machine.
+                order = list(builds) if repeat % 2 == 0 else list(reversed(builds))
+                for prefix in order:
+                    passes[prefix].append(time_pass(pages[prefix][0], rows))
+            for prefix, (page, info) in pages.items():
+                page.close()
+                name = info["backend"] + ("" if not args.compare else " new" if prefix == "" else " compare")
+                print(summary(name, info["loadMs"], passes[prefix]))
 
 
 if __name__ == "__main__":

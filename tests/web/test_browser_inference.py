@@ -164,6 +164,30 @@ def test_exif_orientation_is_applied_like_on_the_server(page, made_dir, data_dir
     assert pixels["sha256"] == hashlib.sha256(expected.tobytes()).hexdigest()
 
 
+def test_pngs_and_colour_jpegs_decode_to_the_server_pixels(page, made_dir, data_dir):
+    """Grey, colour, transparent and palette PNGs (read with ImageDecoder) and colour JPEGs (left in YUV
+    by ImageDecoder, so read through a canvas) all give Pillow's pixels."""
+    import numpy as np
+    from PIL import Image
+
+    from training.decoding import decode_image_file
+
+    gray = Image.open(data_dir / "chest_xray_kermany" / "PNEUMONIA" / "person1_virus_11.jpeg").convert("L")
+    colour = Image.merge("RGB", [gray, gray.transpose(Image.FLIP_LEFT_RIGHT), gray.transpose(Image.FLIP_TOP_BOTTOM)])
+    rgba = np.asarray(colour.convert("RGBA")).copy()
+    rgba[..., 3] = np.linspace(0, 255, rgba.shape[1]).astype(np.uint8)  # semi-transparent, left to right
+    files = {"gray.png": gray, "colour.png": colour, "rgba.png": Image.fromarray(rgba), "palette.png": colour.convert("P"),
+             "colour.jpeg": colour, "colour_444.jpeg": colour}
+    mismatched = []
+    for name, image in files.items():
+        image.save(made_dir / name, **({"subsampling": 0} if name == "colour_444.jpeg" else {}))
+        expected = decode_image_file(made_dir / name, channels=1)
+        pixels = page.evaluate("(url) => window.inference.analyseUrl(url)", f"/made/{name}")["pixels"]
+        if pixels["sha256"] != hashlib.sha256(expected.tobytes()).hexdigest():
+            mismatched.append(name)
+    assert not mismatched, f"browser and server decoded these to different pixels: {mismatched}"
+
+
 def test_an_rgb_multi_class_model_reads_like_the_server(page, data_dir):
     """Runs last: it switches the page to the shipped RGB model (decoded to 3 channels, argmax)."""
     import tensorflow as tf

@@ -5,11 +5,18 @@
 // uncompressed DICOM through dicom.js. Pixels come out as the model's channel
 // count: grayscale uses Pillow's "L" formula so browser and server agree.
 //
+// PNG and JPEG are read with WebCodecs' ImageDecoder where the browser has it:
+// it hands over the decoded pixels directly, where a canvas needs a draw and a
+// readback of the full-size image (together about a third of the decode time
+// of an X-ray). Frames that ImageDecoder leaves in YUV, or that need an EXIF
+// rotation, go through createImageBitmap and a canvas instead, because their
+// RGB conversion would not be the one Pillow (libjpeg) does.
+//
 // Both sides turn photos upright by their EXIF orientation. Known differences
-// from the server (Pillow): a canvas stores pixels premultiplied, so
-// semi-transparent PNG pixels may differ by a grey level. 16-bit PNGs go to the
-// server: Pillow clips them to 255 where a browser scales them, and the reading
-// must match the server's.
+// from the server (Pillow): a canvas stores pixels premultiplied, so on the
+// canvas path semi-transparent PNG pixels may differ by a grey level. 16-bit
+// PNGs go to the server: Pillow clips them to 255 where a browser scales them,
+// and the reading must match the server's.
 import { decodeDicom } from './dicom.js';
 import { ImageDecodeError, UnsupportedInBrowserError } from './errors.js';
 
@@ -58,9 +65,41 @@ export async function decodeImage(file, { channels = 1 } = {}) {
   if (kind === 'png' && bytes[PNG_BIT_DEPTH_OFFSET] === 16) {
     throw new UnsupportedInBrowserError('16-bit PNG images are decoded on the server');
   }
-  const { width, height, rgba } = await decodeRaster(bytes, kind);
-  return { width, height, channels, data: rgbaToChannels(rgba, channels) };
+  const raster = (await decodeWithImageDecoder(bytes, kind)) ?? (await decodeWithCanvas(bytes, kind));
+  const { width, height, source } = raster;
+  let converted;
+  try {
+    converted = wordsToChannels(raster.pixels, channels, raster.order);
+  } catch (error) {
+    source.close();
+    throw error;
+  } finally {
+    raster.release?.();
+  }
+  const pixels = { width, height, channels, data: converted.data };
+  // Drawing the decoded bitmap shows exactly these pixels only when they are
+  // opaque and, for one channel, already grey (as X-rays are).
+  if (converted.opaque && (channels === 3 || converted.gray)) drawableSources.set(pixels, source);
+  else source.close();
+  return pixels;
 }
+
+/**
+ * Decoded pixels as the browser holds them, for drawing: an ImageBitmap of the
+ * same image as `pixels.data`, or null (DICOM, colour images read as grey,
+ * transparent images, pixels not from decodeImage). Scaling it on a canvas is
+ * much cheaper than scaling `pixels.data` in JavaScript.
+ *
+ * @param {Pixels} pixels
+ * @returns {ImageBitmap|null}
+ */
+export function drawableSource(pixels) {
+  return drawableSources.get(pixels) ?? null;
+}
+
+// Held beside the pixels rather than on them, so a Pixels object stays plain data;
+// the bitmap goes with the pixels when they are garbage collected.
+const drawableSources = new WeakMap();
 
 /**
  * RGBA pixels to 1 channel (Pillow's "L": L = R*299/1000 + G*587/1000 + B*114/1000,
@@ -71,34 +110,63 @@ export async function decodeImage(file, { channels = 1 } = {}) {
  * @returns {Uint8Array}
  */
 export function rgbaToChannels(rgba, channels) {
-  const count = rgba.length / 4;
+  return wordsToChannels(rgba, channels, 'rgba').data;
+}
+
+/**
+ * 4-byte pixels in RGBA or BGRA order (the fourth byte alpha or unused) to the
+ * model's channels, noting on the way whether the image is grey and opaque.
+ *
+ * @param {Uint8Array|Uint8ClampedArray} bytes
+ * @param {number} channels 1 or 3
+ * @param {'rgba'|'bgra'|'rgbx'|'bgrx'} order
+ * @returns {{data: Uint8Array, gray: boolean, opaque: boolean}} `gray` is only checked for 1 channel
+ */
+function wordsToChannels(bytes, channels, order) {
+  if (channels !== 1 && channels !== 3) throw new RangeError(`channels must be 1 or 3, got ${channels}`);
+  const count = bytes.length / 4;
+  const [r, g, b] = order.startsWith('bgr') ? [2, 1, 0] : [0, 1, 2];
+  const hasAlpha = order.endsWith('a');
   if (channels === 1) {
     const out = new Uint8Array(count);
     // Pillow's ImagingConvert rgb2l: weights scaled by 2^16, plus a half for rounding.
-    if (LITTLE_ENDIAN && rgba.byteOffset % 4 === 0) {
-      // One 32-bit read per pixel (R is the low byte) is much faster.
-      const words = new Uint32Array(rgba.buffer, rgba.byteOffset, count);
+    if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) {
+      // One 32-bit read per pixel is much faster; byte k of a pixel is bits 8k..8k+7.
+      const words = new Uint32Array(bytes.buffer, bytes.byteOffset, count);
+      const [rShift, bShift] = [8 * r, 8 * b];
+      let mixed = 0; // nonzero once some pixel has R, G and B not all equal
+      let alpha = 0xffffffff; // AND of all pixels: its top byte is 255 only if every pixel is opaque
       for (let i = 0; i < count; i++) {
         const v = words[i];
-        out[i] = ((v & 255) * 19595 + ((v >>> 8) & 255) * 38470 + ((v >>> 16) & 255) * 7471 + 0x8000) >>> 16;
+        alpha &= v;
+        // A grey pixel is its own "L" value (the weights sum to 2^16): skip the arithmetic.
+        if (((v ^ (v >>> 8)) & 0xffff) === 0) {
+          out[i] = v & 255;
+        } else {
+          mixed = 1;
+          out[i] = (((v >>> rShift) & 255) * 19595 + ((v >>> 8) & 255) * 38470 + ((v >>> bShift) & 255) * 7471 + 0x8000) >>> 16;
+        }
       }
-      return out;
+      return { data: out, gray: mixed === 0, opaque: !hasAlpha || alpha >>> 24 === 255 };
     }
+    let gray = true;
+    let opaque = true;
     for (let i = 0, j = 0; i < count; i++, j += 4) {
-      out[i] = (rgba[j] * 19595 + rgba[j + 1] * 38470 + rgba[j + 2] * 7471 + 0x8000) >>> 16;
+      out[i] = (bytes[j + r] * 19595 + bytes[j + g] * 38470 + bytes[j + b] * 7471 + 0x8000) >>> 16;
+      gray &&= bytes[j] === bytes[j + 1] && bytes[j + 1] === bytes[j + 2];
+      opaque &&= !hasAlpha || bytes[j + 3] === 255;
     }
-    return out;
+    return { data: out, gray, opaque };
   }
-  if (channels === 3) {
-    const out = new Uint8Array(count * 3);
-    for (let i = 0, j = 0, k = 0; i < count; i++, j += 4, k += 3) {
-      out[k] = rgba[j];
-      out[k + 1] = rgba[j + 1];
-      out[k + 2] = rgba[j + 2];
-    }
-    return out;
+  const out = new Uint8Array(count * 3);
+  let opaque = true;
+  for (let i = 0, j = 0, k = 0; i < count; i++, j += 4, k += 3) {
+    out[k] = bytes[j + r];
+    out[k + 1] = bytes[j + g];
+    out[k + 2] = bytes[j + b];
+    opaque &&= !hasAlpha || bytes[j + 3] === 255;
   }
-  throw new RangeError(`channels must be 1 or 3, got ${channels}`);
+  return { data: out, gray: false, opaque };
 }
 
 /**
@@ -125,8 +193,83 @@ async function toBytes(file) {
   throw new TypeError('expected a Blob, File, ArrayBuffer or Uint8Array');
 }
 
-/** PNG/JPEG bytes to RGBA with the browser's decoder, read back through a 2D canvas. */
-async function decodeRaster(bytes, kind) {
+/**
+ * @typedef {object} Raster
+ * @property {number} width
+ * @property {number} height
+ * @property {Uint8Array|Uint8ClampedArray} pixels 4 bytes per pixel, in `order`
+ * @property {'rgba'|'bgra'|'rgbx'|'bgrx'} order
+ * @property {ImageBitmap} source the same image, for drawing; the caller closes it
+ * @property {() => void} [release] call once `pixels` have been read
+ */
+
+// VideoFrame formats whose bytes are the decoder's own RGB (no YUV conversion).
+const RGB_FRAME_FORMATS = { RGBA: 'rgba', RGBX: 'rgbx', BGRA: 'bgra', BGRX: 'bgrx' };
+
+/**
+ * PNG/JPEG bytes to pixels with WebCodecs' ImageDecoder, or null when it is
+ * missing, fails, or gives a frame that the canvas path must handle.
+ *
+ * @returns {Promise<Raster|null>}
+ */
+async function decodeWithImageDecoder(bytes, kind) {
+  if (typeof ImageDecoder === 'undefined') return null;
+  let decoder;
+  let frame;
+  try {
+    // Same settings as the canvas path: no colour management, no premultiplied alpha.
+    decoder = new ImageDecoder({
+      data: bytes,
+      type: `image/${kind}`,
+      colorSpaceConversion: 'none',
+      premultiplyAlpha: 'none',
+      preferAnimation: false,
+    });
+    frame = (await decoder.decode({ frameIndex: 0 })).image;
+    const order = RGB_FRAME_FORMATS[frame.format];
+    // ImageDecoder leaves the EXIF orientation to the reader (rotation/flip): the
+    // canvas path applies it. A browser without those fields cannot tell us.
+    const upright = frame.rotation === 0 && frame.flip === false;
+    if (!order || !upright) return null;
+    const { width, height } = frame.visibleRect;
+    const size = frame.allocationSize();
+    if (size !== width * height * 4) return null;
+    const pixels = borrowFrameBuffer(size);
+    await frame.copyTo(pixels);
+    const source = await createImageBitmap(frame);
+    return { width, height, pixels, order, source, release: () => returnFrameBuffer(pixels) };
+  } catch {
+    // Corrupt files get the canvas path's error messages.
+    return null;
+  } finally {
+    frame?.close();
+    decoder?.close();
+  }
+}
+
+// The decoded frame's bytes only live until they are converted to the model's
+// channels. Reusing one buffer for them saves the page faults of a fresh
+// full-size allocation per image (several ms for an X-ray); a decode running
+// while another holds it gets its own.
+let spareFrameBuffer = null;
+
+function borrowFrameBuffer(size) {
+  const buffer = spareFrameBuffer !== null && spareFrameBuffer.length >= size ? spareFrameBuffer : new Uint8Array(size);
+  if (buffer === spareFrameBuffer) spareFrameBuffer = null;
+  return buffer.subarray(0, size);
+}
+
+function returnFrameBuffer(view) {
+  const buffer = new Uint8Array(view.buffer);
+  if (spareFrameBuffer === null || buffer.length > spareFrameBuffer.length) spareFrameBuffer = buffer;
+}
+
+/**
+ * PNG/JPEG bytes to RGBA with the browser's decoder, read back through a 2D canvas.
+ *
+ * @returns {Promise<Raster>}
+ */
+async function decodeWithCanvas(bytes, kind) {
   let bitmap;
   try {
     // No colour management: Pillow ignores embedded ICC profiles too. EXIF
@@ -148,8 +291,10 @@ async function decodeRaster(bytes, kind) {
     // willReadFrequently keeps the canvas in CPU memory: exact values, fast readback.
     const context = canvas.getContext('2d', { willReadFrequently: true });
     context.drawImage(bitmap, 0, 0);
-    return { width, height, rgba: context.getImageData(0, 0, width, height).data };
-  } finally {
+    const pixels = context.getImageData(0, 0, width, height).data;
+    return { width, height, pixels, order: 'rgba', source: bitmap };
+  } catch (error) {
     bitmap.close();
+    throw error;
   }
 }

@@ -2,6 +2,7 @@
 //
 // The graph center-crops the image to a square on its short edge before
 // resizing, so the heat map covers that square, not the whole image.
+import { drawableSource } from './decode.js';
 
 /** Colour map stops (value, [r, g, b]): the classic "jet", blue (low) to red (high). */
 export const JET = [
@@ -43,17 +44,17 @@ export function upsampleBilinear(map, height, width, outSize) {
     const low = Math.floor(position);
     return { low, high: Math.min(low + 1, n - 1), t: position - low };
   };
-  const columns = Array.from({ length: outSize }, (_, x) => axis(x, width));
+  // The map has few rows: interpolate each along x once, then blend pairs of them per output row.
+  const across = Array.from({ length: height }, () => new Float64Array(outSize));
+  for (let x = 0; x < outSize; x++) {
+    const { low, high, t } = axis(x, width);
+    for (let y = 0; y < height; y++) across[y][x] = map[y * width + low] * (1 - t) + map[y * width + high] * t;
+  }
   for (let y = 0; y < outSize; y++) {
     const row = axis(y, height);
-    const top = row.low * width;
-    const bottom = row.high * width;
-    for (let x = 0; x < outSize; x++) {
-      const { low, high, t } = columns[x];
-      const upper = map[top + low] * (1 - t) + map[top + high] * t;
-      const lower = map[bottom + low] * (1 - t) + map[bottom + high] * t;
-      out[y * outSize + x] = upper * (1 - row.t) + lower * row.t;
-    }
+    const upper = across[row.low];
+    const lower = across[row.high];
+    for (let x = 0, o = y * outSize; x < outSize; x++, o++) out[o] = upper[x] * (1 - row.t) + lower[x] * row.t;
   }
   return out;
 }
@@ -68,14 +69,14 @@ export function upsampleBilinear(map, height, width, outSize) {
 export function colorize(values, { opacity = 0.45, colormap = JET } = {}) {
   const lut = colormapTable(colormap);
   const alpha = Math.round(Math.min(Math.max(opacity, 0), 1) * 255);
+  // 256 whole RGBA pixels, written one 32-bit word at a time (the words hold
+  // the bytes in this machine's order, so the bytes land as R, G, B, A).
+  const entries = new Uint8ClampedArray(256 * 4);
+  for (let i = 0; i < 256; i++) entries.set([lut[3 * i], lut[3 * i + 1], lut[3 * i + 2], alpha], 4 * i);
+  const words = new Uint32Array(entries.buffer);
   const rgba = new Uint8ClampedArray(values.length * 4);
-  for (let i = 0; i < values.length; i++) {
-    const k = Math.round(Math.min(Math.max(values[i], 0), 1) * 255) * 3;
-    rgba[4 * i] = lut[k];
-    rgba[4 * i + 1] = lut[k + 1];
-    rgba[4 * i + 2] = lut[k + 2];
-    rgba[4 * i + 3] = alpha;
-  }
+  const out = new Uint32Array(rgba.buffer);
+  for (let i = 0; i < values.length; i++) out[i] = words[Math.round(Math.min(Math.max(values[i], 0), 1) * 255)];
   return rgba;
 }
 
@@ -111,9 +112,15 @@ export function drawReading(canvas, pixels, heatmap, { opacity = 0.45, maxSize =
   const context = canvas.getContext('2d');
   context.imageSmoothingEnabled = true;
   context.imageSmoothingQuality = 'high';
-  // Averaging down to the canvas in JS is several times cheaper than putting a
-  // full-size X-ray on a canvas and letting the browser scale it.
-  context.putImageData(new ImageData(downscaleToRgba(pixels, canvas.width, canvas.height), canvas.width, canvas.height), 0, 0);
+  const source = drawableSource(pixels);
+  if (source) {
+    // The browser scales its own decoded bitmap faster than anything in JS.
+    context.drawImage(source, 0, 0, canvas.width, canvas.height);
+  } else {
+    // Without one, averaging down in JS is several times cheaper than putting a
+    // full-size X-ray on a canvas and letting the browser scale it.
+    context.putImageData(new ImageData(downscaleToRgba(pixels, canvas.width, canvas.height), canvas.width, canvas.height), 0, 0);
+  }
   if (heatmap && opacity > 0) drawHeatmap(context, heatmap, pixels.width, pixels.height, scale, { opacity, colormap });
   return { scale };
 }

@@ -10,7 +10,7 @@
 // On UnsupportedInBrowserError or NoBackendError (or a model that fails to
 // load), the app uploads the file for a server reading instead.
 export { BACKEND_ORDER, browserReadingPayload, Classifier, decideLabel, loadModel, selectBackend } from './model.js';
-export { decodeImage, grayToChannels, rgbaToChannels, sniffImageType } from './decode.js';
+export { decodeImage, drawableSource, grayToChannels, rgbaToChannels, sniffImageType } from './decode.js';
 export { decodeDicom } from './dicom.js';
 export { centerSquare, colorize, downscaleToRgba, drawHeatmap, drawReading, JET, upsampleBilinear } from './heatmap.js';
 export { ImageDecodeError, NoBackendError, UnsupportedInBrowserError } from './errors.js';

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 
 import { decodeDicom } from '../src/dicom.js';
-import { decodeImage, grayToChannels, rgbaToChannels, sniffImageType } from '../src/decode.js';
+import { decodeImage, drawableSource, grayToChannels, rgbaToChannels, sniffImageType } from '../src/decode.js';
 import { ImageDecodeError, UnsupportedInBrowserError } from '../src/errors.js';
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -138,6 +138,7 @@ describe('DICOM decoded in JS matches the server decoder', () => {
     assert.equal(rgb.channels, 3);
     assert.equal(rgb.data.length, gray.data.length * 3);
     assert.deepEqual([rgb.data[300], rgb.data[301], rgb.data[302]], [gray.data[100], gray.data[100], gray.data[100]]);
+    assert.equal(drawableSource(gray), null, 'DICOM pixels are drawn from the data itself');
   });
 
   it('rejects truncated DICOM as a decode error', (t) => {
