@@ -44,10 +44,12 @@ function defaultWasmPaths() {
 }
 
 /**
- * Side of the blank image a model is also warmed up on: about a full-size
- * X-ray (1.7k to 2.4k pixels a side). Backend memory touched for the first
- * time is slow (a first 2k x 2k image took several times as long as the next);
- * this way loading pays for it, not the user's first image.
+ * Side of the blank image a model is also warmed up on, on the WASM backend:
+ * about a full-size X-ray (1.7k to 2.4k pixels a side). Its heap grows to the
+ * largest image seen and memory touched for the first time is slow (a first
+ * 2k x 2k image took several times as long as the next), so loading pays for
+ * it rather than the user's first image. The other backends allocate per call:
+ * for them it would only slow loading.
  */
 export const WARM_UP_IMAGE_SIDE = 2048;
 
@@ -58,10 +60,11 @@ export const WARM_UP_IMAGE_SIDE = 2048;
  * @param {string} baseUrl e.g. "/models/chest-xray-pneumonia/1.0.0"
  * @param {object} [options]
  * @param {(fraction: number) => void} [options.onProgress] weight download progress
- * @param {number} [options.warmUpImageSide] also warm up on a blank image this large (0: only at the model's size)
+ * @param {number} [options.warmUpImageSide] also warm up on a blank image this large (0: only at the
+ *   model's size; default WARM_UP_IMAGE_SIDE on WASM, 0 elsewhere)
  * @returns {Promise<Classifier>}
  */
-export async function loadModel(baseUrl, { onProgress, warmUpImageSide = WARM_UP_IMAGE_SIDE } = {}) {
+export async function loadModel(baseUrl, { onProgress, warmUpImageSide } = {}) {
   const base = baseUrl.replace(/\/+$/, '');
   const started = performance.now();
   const response = await fetch(`${base}/model_metadata.json`);
@@ -69,7 +72,7 @@ export async function loadModel(baseUrl, { onProgress, warmUpImageSide = WARM_UP
   const metadata = await response.json();
   const graph = await tf.loadGraphModel(`${base}/tfjs/model.json`, { onProgress });
   const classifier = new Classifier(graph, metadata);
-  await classifier.warmUp({ imageSide: warmUpImageSide });
+  await classifier.warmUp({ imageSide: warmUpImageSide ?? (tf.getBackend() === 'wasm' ? WARM_UP_IMAGE_SIDE : 0) });
   classifier.loadMs = performance.now() - started;
   return classifier;
 }
