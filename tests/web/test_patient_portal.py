@@ -35,6 +35,12 @@ def test_a_new_patient_reads_an_xray_in_the_browser_and_adds_it_to_her_case(cele
     from readings.models import Reading
 
     page = browser.new_page(viewport=PHONE)
+    # Every text the status line shows, to check that the model's download reports its progress.
+    page.add_init_script("""window.statusTexts = [];
+        new MutationObserver(() => {
+            const text = document.getElementById('status')?.textContent;
+            if (text && window.statusTexts.at(-1) !== text) window.statusTexts.push(text);
+        }).observe(document, { subtree: true, childList: true, characterData: true });""")
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
 
@@ -73,6 +79,8 @@ def test_a_new_patient_reads_an_xray_in_the_browser_and_adds_it_to_her_case(cele
     page.wait_for_selector("#add-to-case:enabled", timeout=MODEL_LOAD_MS)
     result = page.text_content("#result")
     assert "chest-xray-pneumonia" in result and "wasm" in result and " ms" in result
+    loading = [text for text in page.evaluate("window.statusTexts") if text.startswith("Loading model")]
+    assert any(text.endswith("100%") for text in loading), loading
     assert page.get_by_text("This is not a diagnosis").is_visible()
     # Read in the browser only: nothing reaches the server until she chooses.
     assert not Image.objects.filter(case=case).exists()

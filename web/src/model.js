@@ -64,13 +64,41 @@ export const WARM_UP_IMAGE_SIDE = 2048;
  *   model's size; default WARM_UP_IMAGE_SIDE on WASM, 0 elsewhere)
  * @returns {Promise<Classifier>}
  */
+/**
+ * A fetch that reports the fraction of weight files downloaded so far, the
+ * number of files read from the model.json it fetches first.
+ *
+ * @param {(fraction: number) => void} onProgress
+ * @returns {typeof fetch}
+ */
+function countingFetch(onProgress) {
+  let total = 0;
+  let done = 0;
+  return async (url, init) => {
+    const response = await fetch(url, init);
+    if (!response.ok) return response; // TF.js turns it into an error that names the file
+    if (String(url).split('?')[0].endsWith('model.json')) {
+      const manifest = (await response.clone().json()).weightsManifest ?? [];
+      total = manifest.reduce((count, group) => count + group.paths.length, 0);
+      onProgress(0);
+    } else if (total) {
+      done += 1;
+      onProgress(Math.min(1, done / total));
+    }
+    return response;
+  };
+}
+
 export async function loadModel(baseUrl, { onProgress, warmUpImageSide } = {}) {
   const base = baseUrl.replace(/\/+$/, '');
   const started = performance.now();
   const response = await fetch(`${base}/model_metadata.json`);
   if (!response.ok) throw new Error(`model metadata not found at ${base} (HTTP ${response.status})`);
   const metadata = await response.json();
-  const graph = await tf.loadGraphModel(`${base}/tfjs/model.json`, { onProgress });
+  // TF.js's own onProgress leaves a failed weight download as an unhandled rejection besides
+  // the error it throws, so progress is counted here, one weight file at a time.
+  const fetchFunc = onProgress ? countingFetch(onProgress) : undefined;
+  const graph = await tf.loadGraphModel(`${base}/tfjs/model.json`, { fetchFunc });
   const classifier = new Classifier(graph, metadata);
   await classifier.warmUp({ imageSide: warmUpImageSide ?? (tf.getBackend() === 'wasm' ? WARM_UP_IMAGE_SIDE : 0) });
   classifier.loadMs = performance.now() - started;
