@@ -147,7 +147,7 @@ def test_an_admin_switches_the_model_and_reads_the_audit_log_and_the_agreement_c
         [CHEST, "1.0.0", "2", "2", "50%"],
         [CHEST, "1.1.0", "3", "1", "75%"],
     ]
-    assert page.text_content("#agreement-summary") == "9 signed reports in force: 8 cite an AI reading, 1 cite none."
+    assert page.text_content("#agreement-summary") == "9 signed reports in force: 8 cite an AI reading, 1 cites none."
 
     # The audit log shows what she just did, newest first, and her sign-in.
     page.wait_for_selector("#audit-table tbody td[data-label=Action]:text-is('model.activate')")

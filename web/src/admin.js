@@ -125,8 +125,8 @@ async function loadAgreement() {
   const withReading = body.reports - body.no_reading;
   $('agreement-summary').textContent = body.reports === 0
     ? 'No signed reports in force in this period.'
-    : `${body.reports} signed report${body.reports === 1 ? '' : 's'} in force: ${withReading} cite an AI reading, `
-      + `${body.no_reading} cite none.`;
+    : `${body.reports} signed report${body.reports === 1 ? '' : 's'} in force: ${withReading} ${withReading === 1 ? 'cites' : 'cite'} an AI reading, `
+      + `${body.no_reading} ${body.no_reading === 1 ? 'cites' : 'cite'} none.`;
 }
 
 // Redraw at the new width, so the chart's text keeps its size on any screen.
