@@ -2,29 +2,15 @@
 // agree with the AI per model version, and the audit log.
 import { agreementChart, agreementRows, formatRate } from './agreement_chart.js';
 import { api, ApiError, forgetCsrfToken } from './api.js';
+import { $, act, setStatus } from './page.js';
 import { auditQuery, auditRows, dayEnd, dayStart } from './audit_table.js';
 
 const AUDIT_PAGE_SIZE = 25;
 const MAX_USER_PAGES = 10; // the people menus list up to 1,000 accounts
 
-const $ = (id) => document.getElementById(id);
 const state = { people: new Map(), versions: [], chartWidth: 0, auditQuery: null, auditNewer: null, auditOlder: null, auditPage: 1 };
 
-function setStatus(text) {
-  $('status').textContent = text;
-}
 
-/** Run a task: clear the last error, show this one in the alert; the page stays usable. */
-async function act(task) {
-  $('error').textContent = '';
-  try {
-    return await task();
-  } catch (error) {
-    $('error').textContent = error instanceof ApiError ? error.message : `Something went wrong: ${error.message}`;
-    setStatus('');
-    return undefined;
-  }
-}
 
 // --- models ---------------------------------------------------------------
 

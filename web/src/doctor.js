@@ -2,6 +2,7 @@
 // longest waiting first), a case view with the images, the browser and server
 // readings side by side, the patient's history, and reports to write, sign and amend.
 import { api, ApiError, forgetCsrfToken } from './api.js';
+import { $, act, setStatus } from './page.js';
 import { element, historyItems } from './cases.js';
 import { imageViewer } from './image_viewer.js';
 import { heatmapOfRows, pairReadings } from './reading_pairs.js';
@@ -19,24 +20,9 @@ const STATUS_TEXT = {
   reported: 'reported',
 };
 
-const $ = (id) => document.getElementById(id);
 const state = { user: null, page: 1, hasMore: false, cases: [], caseId: null, case: null, readings: [], reports: [], amending: null, draftId: null };
 
-function setStatus(text) {
-  $('status').textContent = text;
-}
 
-/** Run a user action: clear the last error, show this one. */
-async function act(task) {
-  $('error').textContent = '';
-  try {
-    return await task();
-  } catch (error) {
-    $('error').textContent = error instanceof ApiError ? error.message : `Something went wrong: ${error.message}`;
-    setStatus('');
-    return undefined;
-  }
-}
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
 

@@ -1,8 +1,9 @@
 // Patient portal: sign up or in, open a case, read an X-ray in this browser,
 // and add the image and the reading to the case only when the patient chooses.
 import { api, ApiError, errorMessage, forgetCsrfToken } from './api.js';
+import { $, act, setStatus } from './page.js';
 import { browserReadingRows, caseListItems, definitionList, fileSize, historyItems, readingItems, reportItems, serverReadingRows, statusText } from './cases.js';
-import { browserReadingPayload, decodeImage, drawReading, loadModel, selectBackend, UnsupportedInBrowserError } from './inference.js';
+import { browserReadingPayload, decodeImage, drawReading, loadModel, selectBackend } from './inference.js';
 
 /** The model the portal reads chest X-rays with (its active version comes from the API). */
 const MODEL_NAME = 'chest-xray-pneumonia';
@@ -11,7 +12,6 @@ const SERVER_READING_WAIT_MS = 120_000;
 /** localStorage key of the patient's choice to have her images read on the server only. */
 const READ_ON_SERVER_KEY = 'portal.readOnServer';
 
-const $ = (id) => document.getElementById(id);
 const state = {
   user: null, cases: [], caseId: null, model: null, modelLoading: null, modelError: null,
   file: null, reading: null, serverReason: null, uploaded: null,
@@ -35,27 +35,8 @@ function backend() {
 $('read-on-server').checked = readOnServerChosen();
 if (!$('read-on-server').checked) backend().catch(() => {}); // the failure shows when the model loads
 
-function setStatus(text) {
-  $('status').textContent = text;
-}
 
-function showError(error) {
-  $('error').textContent = error instanceof ApiError || error instanceof UnsupportedInBrowserError
-    ? error.message
-    : `Something went wrong: ${error.message}`;
-}
 
-/** Run a user action: clear the last error, show this one; buttons stay usable afterwards. */
-async function act(task) {
-  $('error').textContent = '';
-  try {
-    return await task();
-  } catch (error) {
-    showError(error);
-    setStatus('');
-    return undefined;
-  }
-}
 
 // --- signing in -----------------------------------------------------------
 
