@@ -4,6 +4,7 @@ Each test run gets its own Redis key prefix and queue, so runs in parallel never
 other's tasks.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -30,6 +31,33 @@ class Broker:
 def new_broker(url: str) -> Broker:
     run = uuid.uuid4().hex[:12]
     return Broker(url=url, prefix=f"test-{run}:", queue=f"inference-test-{run}")
+
+
+@contextlib.contextmanager
+def app_sending_to(broker: Broker):
+    """Points this process's Celery app at the broker's private corner of Redis; afterwards points
+    it back and deletes every key of that corner."""
+    import redis
+
+    from config.celery import app
+
+    # The app reads Django's CELERY_* settings, so it is configured under those names.
+    keys = ("CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_TRANSPORT_OPTIONS")
+    saved = {key: app.conf[key] for key in keys}
+    app.conf.update(
+        CELERY_BROKER_URL=broker.url,
+        CELERY_TASK_ALWAYS_EAGER=False,
+        CELERY_BROKER_TRANSPORT_OPTIONS={"global_keyprefix": broker.prefix},
+    )
+    app._after_fork()  # drop connection pools made for the previous broker
+    try:
+        yield app
+    finally:
+        app.conf.update(saved)
+        app._after_fork()
+        client = redis.Redis.from_url(broker.url)
+        for key in client.scan_iter(match=f"{broker.prefix}*"):
+            client.delete(key)
 
 
 def test_database_url() -> str:

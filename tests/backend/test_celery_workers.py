@@ -13,9 +13,8 @@ import redis
 from django.db import DatabaseError, connection, transaction
 
 from audit.models import AuditEvent
-from celery_workers import Worker, new_broker, wait_until
+from celery_workers import Worker, app_sending_to, new_broker, wait_until
 from clinic_factories import client_for
-from config.celery import app
 from inference.tasks import run_reading
 from inference_cases import case_with_images, png_of, serve_directly, xray_files
 from model_packages import CHEST, parity_cases, shipped_package
@@ -42,22 +41,9 @@ def broker(settings, shipped_models):
     except redis.RedisError as exc:
         _require(f"Redis not reachable at {REDIS_URL}: {exc}")
     broker = new_broker(REDIS_URL)
-    # The app reads Django's CELERY_* settings, so it is configured under those names.
-    keys = ("CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_TRANSPORT_OPTIONS")
-    saved = {key: app.conf[key] for key in keys}
-    app.conf.update(
-        CELERY_BROKER_URL=broker.url,
-        CELERY_TASK_ALWAYS_EAGER=False,
-        CELERY_BROKER_TRANSPORT_OPTIONS={"global_keyprefix": broker.prefix},
-    )
-    app._after_fork()  # drop connection pools made for the previous broker
     settings.INFERENCE_QUEUE = broker.queue
-    yield broker
-    app.conf.update(saved)
-    app._after_fork()
-    client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(match=f"{broker.prefix}*"):
-        client.delete(key)
+    with app_sending_to(broker):
+        yield broker
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from live_pages import REDIS_URL, require
 
 # The worker helpers live with the backend tests that exercise them most.
 sys.path.insert(0, str(REPO / "tests" / "backend"))
-from celery_workers import Worker, new_broker  # noqa: E402
+from celery_workers import Worker, app_sending_to, new_broker  # noqa: E402
 
 @pytest.fixture
 def data_dir() -> Path:
@@ -55,36 +55,22 @@ def celery_worker(portal_settings, tmp_path):
     database, media folder and model packages; this process's Celery app sends to it."""
     import redis
 
-    from config.celery import app
-
     try:
         redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
     except redis.RedisError as exc:
         require(False, f"Redis not reachable at {REDIS_URL}: {exc}")
     broker = new_broker(REDIS_URL)
-    keys = ("CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_TRANSPORT_OPTIONS")
-    saved = {key: app.conf[key] for key in keys}
-    app.conf.update(
-        CELERY_BROKER_URL=broker.url,
-        CELERY_TASK_ALWAYS_EAGER=False,
-        CELERY_BROKER_TRANSPORT_OPTIONS={"global_keyprefix": broker.prefix},
-    )
-    app._after_fork()  # drop connection pools made for the previous broker
     portal_settings.CELERY_TASK_ALWAYS_EAGER = False
     portal_settings.INFERENCE_QUEUE = broker.queue
-    worker = Worker("web", broker=broker, log_dir=tmp_path, env={
-        "MEDIA_ROOT": str(portal_settings.MEDIA_ROOT),
-        "MODEL_PACKAGES_DIR": str(portal_settings.MODEL_PACKAGES_DIR),
-    })
-    try:
-        yield worker.wait_ready()
-    finally:
-        worker.stop()
-        app.conf.update(saved)
-        app._after_fork()
-        client = redis.Redis.from_url(REDIS_URL)
-        for key in client.scan_iter(match=f"{broker.prefix}*"):
-            client.delete(key)
+    with app_sending_to(broker):
+        worker = Worker("web", broker=broker, log_dir=tmp_path, env={
+            "MEDIA_ROOT": str(portal_settings.MEDIA_ROOT),
+            "MODEL_PACKAGES_DIR": str(portal_settings.MODEL_PACKAGES_DIR),
+        })
+        try:
+            yield worker.wait_ready()
+        finally:
+            worker.stop()
 
 
 @pytest.fixture

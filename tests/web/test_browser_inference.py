@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from live_pages import require
 
 from bench.browser_inference import (CHROMIUM, REPO, chest_xrays, chromium, default_data_dir,
                                      ensure_built, open_demo, static_server)
@@ -24,14 +24,6 @@ from bench.browser_inference import (CHROMIUM, REPO, chest_xrays, chromium, defa
 PACKAGE_ROOT = REPO / "exported_models" / "chest-xray-pneumonia"
 RGB_PACKAGE_ROOT = REPO / "exported_models" / "retina-diabetic-retinopathy"
 TOLERANCE = 1e-3  # browser vs server probability, per class
-
-
-def require(present: bool, message: str) -> None:
-    if present:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
