@@ -81,6 +81,7 @@ def page(package: Path, data_dir: Path, made_dir: Path):
     with static_server(mounts) as base_url, chromium() as browser:
         page, info = open_demo(browser, base_url, "/model")  # automatic backend choice
         page.load_info = info
+        page.base_url, page.chromium = base_url, browser  # for tests that need a page of their own
         yield page
         page.close()
 
@@ -93,6 +94,23 @@ def test_the_browser_picks_the_wasm_backend_and_loads_the_shipped_model(page, pa
     metadata = json.loads((package / "model_metadata.json").read_text())
     assert page.load_info["backend"] == "wasm"
     assert (page.load_info["name"], page.load_info["version"]) == (metadata["name"], metadata["version"])
+
+
+def test_without_webassembly_the_next_backend_reads_the_same(page, server_readings):
+    """WASM can be missing (an old browser, or disabled by a hospital's policy): the page falls back
+    to WebGL or the plain CPU backend and reads the same probabilities."""
+    context = page.chromium.new_context()
+    context.add_init_script("delete globalThis.WebAssembly;")
+    try:
+        other, info = open_demo(context, page.base_url, "/model")
+        assert other.evaluate("typeof WebAssembly") == "undefined"
+        assert info["backend"] in ("webgl", "cpu"), info
+        name = next(n for n in server_readings if n.startswith("chest_xray_kermany/"))
+        browser = analyse(other, name)
+        server = server_readings[name]["probabilities"]
+        assert max(abs(b - s) for b, s in zip(browser["probabilities"], server)) <= TOLERANCE
+    finally:
+        context.close()
 
 
 def test_browser_and_server_probabilities_agree_on_the_full_size_xrays(page, server_readings):
