@@ -319,8 +319,10 @@ async function addToCase() {
     if (!image) {
       const uploading = `Uploading ${file.name} (${fileSize(file.size)})…`;
       setStatus(uploading);
+      // The request is the file plus a few hundred bytes of form; say it in the file's own size.
       image = await uploadImage(caseId, file, (loaded, total) => {
-        setStatus(`${uploading} ${fileSize(loaded)} of ${fileSize(total)} (${Math.round((100 * loaded) / total)}%)`);
+        const fraction = loaded / total;
+        setStatus(`${uploading} ${fileSize(fraction * file.size)} of ${fileSize(file.size)} (${Math.round(100 * fraction)}%)`);
       });
       state.uploaded = { file, image };
     }
