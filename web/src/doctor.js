@@ -6,6 +6,7 @@ import { $, act, setStatus } from './page.js';
 import { element, historyItems } from './cases.js';
 import { imageViewer } from './image_viewer.js';
 import { heatmapOfRows, pairReadings } from './reading_pairs.js';
+import { requestServerReading } from './server_readings.js';
 
 const PAGE_SIZE = 50;
 const SERVER_READING_WAIT_MS = 120_000;
@@ -164,7 +165,7 @@ function renderImages(images, readings) {
     if (!pair.server || pair.server.status === 'failed') {
       const button = element('button', { type: 'button', className: 'secondary', textContent: 'Ask the server to read this image' });
       const model = pair.browser?.model_name ?? DEFAULT_MODEL;
-      button.addEventListener('click', () => act(() => requestServerReading(pair.image.id, model, button)));
+      button.addEventListener('click', () => act(() => readOnServer(pair.image.id, model, button)));
       block.append(element('p', {}, [button]));
     }
     return block;
@@ -175,15 +176,10 @@ function renderImages(images, readings) {
   });
 }
 
-async function requestServerReading(imageId, modelName, button) {
+async function readOnServer(imageId, modelName, button) {
   button.disabled = true;
   setStatus('The server is reading the image…');
-  let reading = await api(`/cases/${state.caseId}/server-readings/`, { method: 'POST', json: { image: imageId, model_name: modelName } });
-  const deadline = Date.now() + SERVER_READING_WAIT_MS;
-  while (['pending', 'running'].includes(reading.status) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    reading = await api(`/readings/${reading.id}/`);
-  }
+  const reading = await requestServerReading(state.caseId, imageId, modelName, { waitMs: SERVER_READING_WAIT_MS });
   await openCase(state.caseId);
   if (reading.status === 'failed') throw new Error(`the server could not read the image (${reading.error})`);
   setStatus(reading.status === 'succeeded' ? 'The server has read the image.' : 'The server has not read the image yet; reopen the case later.');
@@ -284,8 +280,7 @@ function reportFields() {
 }
 
 /** Create or update the draft; an amendment is created from the signed report it corrects. */
-async function saveDraft() {
-  const fields = reportFields();
+async function saveDraft(fields) {
   let report;
   if (state.draftId) {
     report = await api(`/reports/${state.draftId}/`, { method: 'PATCH', json: fields });
@@ -333,7 +328,7 @@ for (const id of ['filter-status', 'filter-patient', 'filter-flagged']) {
 $('filters').addEventListener('submit', (event) => event.preventDefault());
 $('more-cases').addEventListener('click', () => act(() => loadWorklist({ more: true })));
 $('save-draft').addEventListener('click', () => act(async () => {
-  await saveDraft();
+  await saveDraft(reportFields());
   await openCase(state.caseId);
   setStatus('The draft is saved.');
 }));

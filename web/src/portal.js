@@ -2,6 +2,7 @@
 // and add the image and the reading to the case only when the patient chooses.
 import { api, ApiError, errorMessage, forgetCsrfToken } from './api.js';
 import { $, act, setStatus } from './page.js';
+import { requestServerReading } from './server_readings.js';
 import { browserReadingRows, caseListItems, definitionList, fileSize, historyItems, readingItems, reportItems, serverReadingRows, statusText } from './cases.js';
 import { browserReadingPayload, decodeImage, drawReading, loadModel, selectBackend } from './inference.js';
 
@@ -259,14 +260,9 @@ function offerServerReading(file, reason, error) {
 /** Ask the server to read an uploaded image, and wait for the answer. */
 async function serverReading(caseId, image) {
   setStatus('The server is reading the image…');
-  let reading = await api(`/cases/${caseId}/server-readings/`, { method: 'POST', json: { image: image.id, model_name: MODEL_NAME } });
-  const deadline = Date.now() + SERVER_READING_WAIT_MS;
-  while (reading.status === 'pending' && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    reading = await api(`/readings/${reading.id}/`);
-  }
+  const reading = await requestServerReading(caseId, image.id, MODEL_NAME, { waitMs: SERVER_READING_WAIT_MS });
   if (reading.status === 'failed') throw new Error(`the server could not read the image (${reading.error})`);
-  if (reading.status === 'pending') throw new Error('the server has not read the image yet; it will appear in your case when it has');
+  if (reading.status !== 'succeeded') throw new Error('the server has not read the image yet; it will appear in your case when it has');
   $('result').replaceChildren(...definitionList([['Image', image.original_filename], ...serverReadingRows(reading, state.serverReason)]));
   return reading;
 }
