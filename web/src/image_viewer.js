@@ -60,8 +60,8 @@ export function imageViewer(image, { heatmap, label }) {
     picture.style.filter = `brightness(${brightness.input.value}) contrast(${contrast.input.value})`;
     overlay.hidden = !toggle.checked;
   };
+  // A checkbox fires 'input' too, on every change.
   for (const input of [zoom.input, brightness.input, contrast.input, toggle]) input.addEventListener('input', apply);
-  toggle.addEventListener('change', apply);
   reset.addEventListener('click', () => {
     zoom.input.value = 1;
     brightness.input.value = 1;
