@@ -60,7 +60,6 @@ def celery_worker(portal_settings, tmp_path):
     except redis.RedisError as exc:
         require(False, f"Redis not reachable at {REDIS_URL}: {exc}")
     broker = new_broker(REDIS_URL)
-    portal_settings.CELERY_TASK_ALWAYS_EAGER = False
     portal_settings.INFERENCE_QUEUE = broker.queue
     with app_sending_to(broker):
         worker = Worker("web", broker=broker, log_dir=tmp_path, env={

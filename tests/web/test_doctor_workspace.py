@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from live_pages import (DEMO_PASSWORD, DESKTOP, MODEL_LOAD_MS, PHONE, PageErrors, accessibility_violations, screenshot,
-                        sign_in)
+from live_pages import (DEMO_PASSWORD, DESKTOP, MODEL_LOAD_MS, PHONE, PageErrors, accessibility_violations,
+                        finished_readings, screenshot, sign_in)
 
 from bench.browser_inference import chest_xrays
 
@@ -29,20 +29,6 @@ WORKER_WAIT_S = 120
 def xray(data_dir: Path, kind: str) -> Path:
     row = next(r for r in chest_xrays(data_dir) if r["file"].startswith(f"{kind}/"))
     return data_dir / "chest_xray_kermany" / row["file"]
-
-
-def wait_for_server_readings(case, count: int):
-    """Polls until the worker has finished `count` server readings of the case."""
-    from celery_workers import wait_until
-
-    from readings.models import Reading
-
-    def finished():
-        readings = list(Reading.objects.filter(case=case, runs_on="server"))
-        done = [r for r in readings if r.status in ("succeeded", "failed")]
-        return done if len(done) >= count else None
-
-    return wait_until(finished, timeout=WORKER_WAIT_S, what=f"{count} server readings of case {case.pk}", interval=0.5)
 
 
 def clinic():
@@ -100,7 +86,7 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
               "latency_ms")
     wrong = browser_reading_submit(case=case, image=second, recorded_by=erin, **{f: getattr(real, f) for f in fields})
     case_submit(case=case, submitted_by=erin)
-    checks = {r.verifies_id: r for r in wait_for_server_readings(case, 2)}
+    checks = {r.verifies_id: r for r in finished_readings(2, timeout=WORKER_WAIT_S, case=case, runs_on="server")}
     assert checks[real.pk].status == "succeeded" and not checks[real.pk].disagrees, checks[real.pk].error
     assert checks[wrong.pk].status == "succeeded" and checks[wrong.pk].disagrees
     case.refresh_from_db()
