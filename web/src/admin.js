@@ -2,7 +2,8 @@
 // agree with the AI per model version, and the audit log.
 import { agreementChart, agreementRows, formatRate } from './agreement_chart.js';
 import { api, ApiError, forgetCsrfToken } from './api.js';
-import { $, act, setStatus } from './page.js';
+import { definitionList } from './cases.js';
+import { $, act, element, setStatus } from './page.js';
 import { auditQuery, auditRows, dayEnd, dayStart } from './audit_table.js';
 
 const AUDIT_PAGE_SIZE = 25;
@@ -24,33 +25,21 @@ const METRICS = [
   ['n', 'Test images', String],
 ];
 
-function element(tag, text, attributes = {}) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  return node;
-}
-
 function metricList(pkg) {
   const test = pkg.metrics?.test ?? pkg.headline_metrics ?? {};
-  const list = element('dl');
-  for (const [key, label, format] of METRICS) {
-    if (typeof test[key] !== 'number') continue;
-    list.append(element('dt', label), element('dd', format(test[key])));
-  }
-  if (pkg.created) list.append(element('dt', 'Exported'), element('dd', new Date(pkg.created).toLocaleDateString()));
-  return list;
+  const rows = METRICS.filter(([key]) => typeof test[key] === 'number').map(([key, label, format]) => [label, format(test[key])]);
+  if (pkg.created) rows.push(['Exported', new Date(pkg.created).toLocaleDateString()]);
+  return element('dl', {}, definitionList(rows));
 }
 
 function versionItem(pkg) {
-  const item = element('li', undefined, { 'data-version': pkg.version });
-  item.className = pkg.active ? 'active' : '';
-  const title = element('p');
-  title.append(element('strong', `Version ${pkg.version}`));
-  if (pkg.active) title.append(' ', element('span', 'Active', { class: 'badge active' }));
+  const item = element('li', { className: pkg.active ? 'active' : '' });
+  item.dataset.version = pkg.version;
+  const title = element('p', {}, [element('strong', { textContent: `Version ${pkg.version}` })]);
+  if (pkg.active) title.append(' ', element('span', { className: 'badge active', textContent: 'Active' }));
   item.append(title, metricList(pkg));
   if (!pkg.active) {
-    const button = element('button', `Make ${pkg.version} active`, { type: 'button', class: 'secondary' });
+    const button = element('button', { type: 'button', className: 'secondary', textContent: `Make ${pkg.version} active` });
     button.addEventListener('click', () => act(() => activate(pkg)));
     item.append(button);
   }
@@ -58,16 +47,17 @@ function versionItem(pkg) {
 }
 
 function modelArticle(name, packages) {
-  const article = element('article', undefined, { 'data-model': name, 'aria-labelledby': `model-${name}` });
   const active = packages.find((pkg) => pkg.active);
-  article.append(
-    element('h3', name, { id: `model-${name}`, tabindex: '-1' }),
-    element('p', [active?.description || packages[0].description, `Active version: ${active ? active.version : 'none'}.`]
-      .filter(Boolean).join('. '), { class: 'note' }),
-  );
-  const list = element('ul', undefined, { class: 'versions', 'aria-label': `Versions of ${name}` });
-  list.append(...packages.map(versionItem));
-  article.append(list);
+  const description = [active?.description || packages[0].description, `Active version: ${active ? active.version : 'none'}.`];
+  const list = element('ul', { className: 'versions' }, packages.map(versionItem));
+  list.setAttribute('aria-label', `Versions of ${name}`);
+  const article = element('article', {}, [
+    element('h3', { id: `model-${name}`, tabIndex: -1, textContent: name }),
+    element('p', { className: 'note', textContent: description.filter(Boolean).join('. ') }),
+    list,
+  ]);
+  article.dataset.model = name;
+  article.setAttribute('aria-labelledby', `model-${name}`);
   return article;
 }
 
@@ -76,7 +66,7 @@ async function loadModels() {
   const byName = new Map();
   for (const pkg of packages) byName.set(pkg.name, [...(byName.get(pkg.name) ?? []), pkg]);
   const articles = [...byName].map(([name, versions]) => modelArticle(name, versions));
-  $('models').replaceChildren(...(articles.length ? articles : [element('p', 'No model package is installed.')]));
+  $('models').replaceChildren(...(articles.length ? articles : [element('p', { textContent: 'No model package is installed.' })]));
 }
 
 async function activate(pkg) {
@@ -130,7 +120,7 @@ async function loadPeople() {
     path = body.next ? `/users/${new URL(body.next).search}` : null;
   }
   const people = [...state.people.values()].sort((a, b) => a.username.localeCompare(b.username));
-  const option = (user) => element('option', `${user.username} (${user.role})`, { value: String(user.id) });
+  const option = (user) => element('option', { value: String(user.id), textContent: `${user.username} (${user.role})` });
   $('audit-actor').append(...people.map(option));
   $('audit-patient').append(...people.filter((user) => user.role === 'patient').map(option));
 }

@@ -1,6 +1,7 @@
 // What the portal shows of a case: its list entry, images and readings,
 // signed reports, the patient's history, and a reading as term/value rows.
 // Builders only (DOM nodes from API data); fetching stays in portal.js.
+import { element } from './page.js';
 
 /** Case states in the patient's words. */
 const STATUS_TEXT = {
@@ -17,20 +18,6 @@ const STATUS_TEXT = {
  */
 export function statusText(status) {
   return STATUS_TEXT[status] ?? status;
-}
-
-/**
- * A DOM element with properties and children.
- *
- * @param {string} tag
- * @param {object} [props] assigned to the element (textContent, className, ...)
- * @param {(Node|string)[]} [children]
- * @returns {HTMLElement}
- */
-export function element(tag, props = {}, children = []) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
 }
 
 /**

@@ -2,8 +2,8 @@
 // longest waiting first), a case view with the images, the browser and server
 // readings side by side, the patient's history, and reports to write, sign and amend.
 import { api, ApiError, forgetCsrfToken } from './api.js';
-import { $, act, setStatus } from './page.js';
-import { element, historyItems } from './cases.js';
+import { $, act, element, setStatus } from './page.js';
+import { historyItems } from './cases.js';
 import { imageViewer } from './image_viewer.js';
 import { heatmapOfRows, pairReadings } from './reading_pairs.js';
 import { requestServerReading } from './server_readings.js';

@@ -1,8 +1,8 @@
 // An image viewer for doctors: the stored preview with zoom, brightness and
 // contrast controls, and the model's heat map as a layer that can be switched off.
 // The heat map sits on its own canvas, so brightness and contrast never change its colours.
-import { element } from './cases.js';
 import { drawHeatmap } from './heatmap.js';
+import { element } from './page.js';
 
 const HEATMAP_OPACITY = 0.45;
 

@@ -1,4 +1,4 @@
-// What every page shares: the status line, the alert, and running a user action.
+// What every page shares: the status line, the alert, running a user action, building elements.
 import { ApiError } from './api.js';
 import { UnsupportedInBrowserError } from './errors.js';
 
@@ -40,4 +40,18 @@ export async function act(task) {
     setStatus('');
     return undefined;
   }
+}
+
+/**
+ * A DOM element with properties and children.
+ *
+ * @param {string} tag
+ * @param {object} [props] assigned to the element (textContent, className, ...)
+ * @param {(Node|string)[]} [children]
+ * @returns {HTMLElement}
+ */
+export function element(tag, props = {}, children = []) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
 }
