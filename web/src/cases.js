@@ -1,6 +1,7 @@
 // What the portal shows of a case: its list entry, images and readings,
 // signed reports, the patient's history, and a reading as term/value rows.
 // Builders only (DOM nodes from API data); fetching stays in portal.js.
+import { bandOf } from './decision.js';
 import { element } from './page.js';
 
 /** Case states in the patient's words. */
@@ -76,7 +77,7 @@ export function readingItems(images, readings) {
   return images.map((image) => {
     const own = readings.filter((r) => r.image === image.id);
     const text = own.length
-      ? own.map((r) => `${r.label || r.status} (${r.model_name} ${r.model_version}, ${RAN_ON[r.runs_on] ?? r.runs_on} ${r.backend})`).join('; ')
+      ? own.map((r) => `${readingSummary(r)} (${r.model_name} ${r.model_version}, ${RAN_ON[r.runs_on] ?? r.runs_on} ${r.backend})`).join('; ')
       : 'no reading yet';
     return element('li', { textContent: `${image.original_filename || `image ${image.id}`}: ${text}` });
   });
@@ -116,16 +117,72 @@ export function historyItems(entries) {
 }
 
 /**
- * Rows describing a reading made in this browser.
+ * A reading in a few words: its label, or why there is none.
+ *
+ * @param {object} reading from the readings API
+ * @returns {string}
+ */
+function readingSummary(reading) {
+  if (reading.status === 'refused') return `not read: ${reading.refusal}`;
+  return reading.label || reading.status;
+}
+
+const percent = (p) => `${(p * 100).toFixed(1)} %`;
+
+/** The positive label of a binary model ("pneumonia"), or null. */
+function positiveLabel(metadata) {
+  const positive = metadata?.positive_class;
+  return positive == null ? null : metadata.label_names[positive];
+}
+
+/**
+ * What a binary reading means, said plainly to a patient, by its band (or,
+ * for packages without bands, by the decision).
+ *
+ * @param {{index: number}|null} band
+ * @param {boolean} flagged at or above the threshold
+ * @param {string} finding the positive label, e.g. "pneumonia"
+ * @returns {string}
+ */
+export function plainMeaning(band, flagged, finding) {
+  const index = band ? band.index : flagged ? 2 : 0;
+  return [
+    `The model found little sign of ${finding} in this image.`,
+    `The model cannot tell from this image whether there are signs of ${finding}.`,
+    `The model found signs that may mean ${finding} in this image.`,
+  ][index];
+}
+
+/**
+ * The rows every reading shows: the label, the probability with its band, and what it means.
+ *
+ * @param {{label: string, probability: number, score: number|null, flagged: boolean,
+ *   band: object|null}} reading
+ * @param {object|null} metadata of the package that read it (null: unknown)
+ * @returns {[string, string][]}
+ */
+function findingRows({ label, probability, score, flagged, band }, metadata) {
+  const finding = positiveLabel(metadata);
+  if (score == null || !finding) return [['Reading', label], ['Probability', percent(probability)]];
+  return [
+    ['Reading', label],
+    [`Probability of ${finding}`, band ? `${percent(score)} (${band.name})` : percent(score)],
+    ['What this means', plainMeaning(band, flagged, finding)],
+  ];
+}
+
+/**
+ * Rows describing a reading made in this browser; a refused image has only why.
  *
  * @param {import('./model.js').Reading} reading
  * @param {number} totalMs decode, model and drawing
+ * @param {object} metadata the model package's
  * @returns {[string, string][]}
  */
-export function browserReadingRows(reading, totalMs) {
+export function browserReadingRows(reading, totalMs, metadata) {
+  const first = reading.status === 'refused' ? [['Reading', `none. ${reading.refusal}`]] : findingRows(reading, metadata);
   return [
-    ['Reading', reading.label],
-    ['Probability', `${(reading.probability * 100).toFixed(1)} %`],
+    ...first,
     ['Model', `${reading.model.name} ${reading.model.version}`],
     ['Ran on', `this browser (${reading.backend})`],
     ['Time', `${totalMs.toFixed(0)} ms in all, model ${reading.latencyMs.toFixed(0)} ms`],
@@ -140,16 +197,25 @@ export const SERVER_REASONS = {
 };
 
 /**
- * Rows describing a reading the server made instead of this browser.
+ * Rows describing a reading the server made instead of this browser; a refused image has only why.
  *
  * @param {object} reading from the readings API
  * @param {keyof SERVER_REASONS} reason
+ * @param {object|null} metadata the model package's (null: unknown, then no band)
  * @returns {[string, string][]}
  */
-export function serverReadingRows(reading, reason) {
+export function serverReadingRows(reading, reason, metadata) {
+  const first = reading.status === 'refused'
+    ? [['Reading', `none. ${reading.refusal}`]]
+    : findingRows({
+      label: reading.label,
+      probability: reading.probabilities[reading.label],
+      score: reading.score,
+      flagged: reading.flagged,
+      band: metadata ? bandOf(reading.score, metadata) : null,
+    }, metadata);
   return [
-    ['Reading', reading.label],
-    ['Probability', `${(reading.probabilities[reading.label] * 100).toFixed(1)} %`],
+    ...first,
     ['Model', `${reading.model_name} ${reading.model_version}`],
     ['Ran on', `the server (${reading.backend}), because ${SERVER_REASONS[reason] ?? SERVER_REASONS.file}`],
     ['Time', `${Number(reading.latency_ms ?? 0).toFixed(0)} ms on the server`],

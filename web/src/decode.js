@@ -186,7 +186,13 @@ export function grayToChannels(gray, channels) {
   return { width: gray.width, height: gray.height, channels: 3, data };
 }
 
-async function toBytes(file) {
+/**
+ * The bytes of a file, however it was given.
+ *
+ * @param {Blob|ArrayBuffer|Uint8Array} file
+ * @returns {Promise<Uint8Array>}
+ */
+export async function toBytes(file) {
   if (file instanceof Uint8Array) return file;
   if (file instanceof ArrayBuffer) return new Uint8Array(file);
   if (typeof Blob !== 'undefined' && file instanceof Blob) return new Uint8Array(await file.arrayBuffer());

@@ -1,10 +1,15 @@
 // Demo page: choose a model and an image, see the reading and the heat map.
 // Also exposes `window.inference` so browser tests and the benchmark drive the
 // exact code path a user triggers.
-import { decodeImage, drawReading, loadModel, selectBackend, UnsupportedInBrowserError } from './inference.js';
+import { bandOf, noHeatmapText, operatingPoint } from './decision.js';
+import { heatmapLegend } from './heatmap_legend.js';
+import { drawReading, loadModel, readImage, selectBackend, UnsupportedInBrowserError } from './inference.js';
+import { activePackage, modelPackages } from './model_packages.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
+/** The model the page offers first, in its active version, unless `?model=` names another. */
+const DEFAULT_MODEL = 'chest-xray-pneumonia';
 const state = { model: null, pixels: null, reading: null };
 
 /** Pick the backend once for the page: `?backend=wasm|webgl|cpu`, else automatic. */
@@ -39,38 +44,55 @@ async function load(baseUrl) {
 async function analyse(file) {
   if (!state.model) throw new Error('load a model first');
   const t0 = performance.now();
-  const pixels = await decodeImage(file, { channels: state.model.channels });
-  const t1 = performance.now();
-  const reading = await state.model.predict(pixels);
+  const { reading, pixels, timings: read } = await readImage(state.model, file);
   const t2 = performance.now();
   state.pixels = pixels;
   state.reading = reading;
   redraw();
   // Chrome records canvas drawing and rasterises it later: reading one pixel
   // back makes the timed span include that work, as the user waits for it.
-  $('canvas').getContext('2d').getImageData(0, 0, 1, 1);
+  if (pixels) $('canvas').getContext('2d').getImageData(0, 0, 1, 1);
   const t3 = performance.now();
-  const timings = { decodeMs: t1 - t0, predictMs: t2 - t1, drawMs: t3 - t2, totalMs: t3 - t0 };
+  const timings = { decodeMs: read.decodeMs, predictMs: read.predictMs, drawMs: t3 - t2, totalMs: t3 - t0 };
   showReading(reading, timings);
   return { reading, timings, pixels };
 }
 
 function redraw() {
+  $('canvas').hidden = !state.pixels;
   if (!state.pixels) return;
   const opacity = $('show-heatmap').checked ? Number($('opacity').value) : 0;
   drawReading($('canvas'), state.pixels, state.reading.heatmap, { opacity });
 }
 
+const percent = (p) => `${(p * 100).toFixed(1)} %`;
+
 function showReading(reading, timings) {
-  const rows = [
-    ['Reading', reading.label],
-    ['Probability', `${(reading.probability * 100).toFixed(1)} %`],
-    ...Object.entries(reading.probabilitiesByLabel).map(([name, p]) => [`P(${name})`, p.toFixed(4)]),
-    ['Decision threshold', reading.threshold === null ? 'highest probability' : reading.threshold.toFixed(4)],
+  const metadata = state.model.metadata;
+  const refused = reading.status === 'refused';
+  $('refusal').textContent = reading.refusal ?? '';
+  $('refusal').hidden = !refused;
+  $('heatmap-legend').replaceChildren(...(reading.heatmap ? [heatmapLegend(reading.heatmapLabel ?? reading.label)] : []));
+  $('heatmap-legend').hidden = !reading.heatmap;
+  const note = !refused && !reading.heatmap && reading.heatmapLabel ? noHeatmapText(reading.heatmapLabel) : '';
+  $('heatmap-note').textContent = note;
+  $('heatmap-note').hidden = !note;
+  const point = operatingPoint(metadata);
+  const band = bandOf(reading.score, metadata);
+  const rows = refused
+    ? [['Reading', `none. ${reading.refusal}`]]
+    : [
+      ['Reading', reading.label],
+      ['Probability', `${percent(reading.probability)}${band ? ` (${band.name})` : ''}`],
+      ...Object.entries(reading.probabilitiesByLabel).map(([name, p]) => [`P(${name})`, p.toFixed(4)]),
+      ['Decision threshold', point ? `${point.threshold.toFixed(4)}${point.goal ? `: ${point.goal}` : ''}` : 'highest probability'],
+    ];
+  if (reading.inputScore !== null) rows.push(['Input check', `${reading.inputScore.toFixed(3)} (threshold ${metadata.input_check.threshold})`]);
+  rows.push(
     ['Model', `${reading.model.name} ${reading.model.version}`],
     ['Ran on', `this browser (${reading.backend})`],
     ['Time', `${timings.totalMs.toFixed(0)} ms (decode ${timings.decodeMs.toFixed(0)}, model ${timings.predictMs.toFixed(0)}, drawing ${timings.drawMs.toFixed(0)})`],
-  ];
+  );
   $('result').replaceChildren(
     ...rows.flatMap(([term, value]) => [
       Object.assign(document.createElement('dt'), { textContent: term }),
@@ -99,7 +121,29 @@ async function run(task) {
   }
 }
 
-$('model').value = params.get('model') ?? '/models/chest-xray-pneumonia/1.0.0';
+/**
+ * Offer the versions the server has (active ones first) and fill in the one to load:
+ * `?model=` as given when it is a URL, the active version when it is a model's name,
+ * else the active version of DEFAULT_MODEL. Served without the API (a plain file
+ * server), the field stays as `?model=` left it.
+ */
+async function chooseModel() {
+  const wanted = params.get('model') ?? DEFAULT_MODEL;
+  const isUrl = wanted.includes('/');
+  if (isUrl) $('model').value = wanted;
+  let packages;
+  try {
+    packages = await modelPackages();
+  } catch {
+    return;
+  }
+  const ordered = [...packages].sort((a, b) => Number(b.active) - Number(a.active));
+  $('known-models').replaceChildren(...ordered.map((p) => Object.assign(document.createElement('option'), {
+    value: p.base_url, textContent: `${p.name} ${p.version}${p.active ? ' (active)' : ''}`,
+  })));
+  if (!isUrl) $('model').value = (await activePackage(wanted)).base_url;
+}
+
 $('backend').value = params.get('backend') ?? '';
 $('backend').addEventListener('change', () => {
   params.set('backend', $('backend').value);
@@ -114,9 +158,11 @@ $('file').addEventListener('change', () => {
 $('show-heatmap').addEventListener('change', redraw);
 $('opacity').addEventListener('input', redraw);
 
+const modelChosen = chooseModel().catch(showError);
 const ready = backendReady.then(
-  (backend) => {
-    setStatus(`TensorFlow.js backend: ${backend}. Choose a model.`);
+  async (backend) => {
+    await modelChosen;
+    setStatus(`TensorFlow.js backend: ${backend}. ${$('model').value ? 'Load the model.' : 'Enter a model package URL.'}`);
     return backend;
   },
   (error) => {
@@ -134,19 +180,25 @@ window.inference = {
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
     const bytes = new Uint8Array(await response.arrayBuffer());
     const { reading, timings, pixels } = await run(() => analyse(bytes));
-    const digest = await crypto.subtle.digest('SHA-256', pixels.data);
     return {
+      status: reading.status,
+      refusal: reading.refusal,
+      inputScore: reading.inputScore,
       label: reading.label,
       probability: reading.probability,
       probabilities: reading.probabilities,
+      band: reading.band?.name ?? null,
+      heatmap: reading.heatmap && { height: reading.heatmap.height, width: reading.heatmap.width },
+      heatmapLabel: reading.heatmapLabel,
       backend: reading.backend,
       latencyMs: reading.latencyMs,
       timings,
-      pixels: {
+      pixels: pixels && {
         width: pixels.width,
         height: pixels.height,
         channels: pixels.channels,
-        sha256: [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join(''),
+        sha256: [...new Uint8Array(await crypto.subtle.digest('SHA-256', pixels.data))]
+          .map((b) => b.toString(16).padStart(2, '0')).join(''),
       },
     };
   },

@@ -16,6 +16,28 @@ import { ImageDecodeError, UnsupportedInBrowserError } from './errors.js';
 import { EXPLICIT_LITTLE, IMPLICIT_LITTLE, readElements, TAG, UNDEFINED_LENGTH } from './dicom_elements.js';
 
 /**
+ * What the header says the image is, for the DICOM header check: Modality
+ * (0008,0060) and BodyPartExamined (0018,0015), stripped; null where absent or
+ * empty. Compressed files are read too (their data set is little endian); a
+ * big-endian or deflated one, or one whose data set cannot be walked, gives
+ * null: the server, which reads every syntax, checks it.
+ *
+ * @param {Uint8Array} bytes the whole file
+ * @returns {{modality: string|null, bodyPart: string|null}|null}
+ */
+export function dicomHeader(bytes) {
+  let elements;
+  try {
+    elements = readElements(bytes, { anySyntax: true });
+  } catch {
+    return null;
+  }
+  if (!elements.dataSetRead) return null;
+  const value = (tag) => elements.string(tag) || null;
+  return { modality: value(TAG.modality), bodyPart: value(TAG.bodyPartExamined) };
+}
+
+/**
  * Decode an uncompressed DICOM file to 8-bit grayscale, as the server does.
  *
  * @param {Uint8Array} bytes the whole file (128-byte preamble, "DICM", meta, data set)

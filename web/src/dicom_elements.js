@@ -1,11 +1,14 @@
 // Where things are in a DICOM file: the meta group and the top-level data set
-// elements that decoding needs, read in little endian (implicit or explicit
-// VR). Sequences are skipped; only whether they hold items is kept.
+// elements that decoding and the header check need, read in little endian
+// (implicit or explicit VR). Sequences are skipped; only whether they hold items is kept.
 import { ImageDecodeError } from './errors.js';
 
 const PREAMBLE_BYTES = 128;
 export const IMPLICIT_LITTLE = '1.2.840.10008.1.2';
 export const EXPLICIT_LITTLE = '1.2.840.10008.1.2.1';
+// Data sets not in little-endian explicit or implicit VR: their headers are left to the server.
+const EXPLICIT_BIG = '1.2.840.10008.1.2.2';
+const DEFLATED = '1.2.840.10008.1.2.1.99';
 // Explicit-VR elements with these VRs have 2 reserved bytes and a 32-bit length.
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
 export const UNDEFINED_LENGTH = 0xffffffff;
@@ -13,9 +16,11 @@ const ITEM = 0xfffee000;
 const ITEM_END = 0xfffee00d;
 const SEQUENCE_END = 0xfffee0dd;
 
-// The elements decoding needs (group << 16 | element).
+// The elements decoding and the header check need (group << 16 | element).
 export const TAG = {
   transferSyntax: 0x00020010,
+  modality: 0x00080060,
+  bodyPartExamined: 0x00180015,
   samplesPerPixel: 0x00280002,
   photometric: 0x00280004,
   numberOfFrames: 0x00280008,
@@ -36,14 +41,17 @@ export const TAG = {
 const WANTED = new Set(Object.values(TAG));
 
 /**
- * Walk the meta group and, for little-endian transfer syntaxes, the top-level
- * data set, remembering where the elements in TAG are.
+ * Walk the meta group and, for uncompressed little-endian transfer syntaxes, the
+ * top-level data set, remembering where the elements in TAG are.
  *
  * @param {Uint8Array} bytes the whole file
- * @returns {object} lookups: has, get, hasItems, string, uint16, number; and the bytes
+ * @param {{anySyntax?: boolean}} [options] also walk the data set of compressed
+ *   files (little-endian explicit VR, pixel data encapsulated), for their header
+ * @returns {object} lookups: has, get, hasItems, string, uint16, number; the bytes; and
+ *   dataSetRead, whether the data set was walked (else only the meta group was)
  * @throws {ImageDecodeError} not DICOM, or truncated
  */
-export function readElements(bytes) {
+export function readElements(bytes, { anySyntax = false } = {}) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const found = new Map();
   const text = (offset, length) => String.fromCharCode(...bytes.subarray(offset, offset + length));
@@ -115,10 +123,15 @@ export function readElements(bytes) {
   const dataStart = walk(PREAMBLE_BYTES + 4, true, null, found, true);
   const syntaxAt = found.get(TAG.transferSyntax);
   const syntax = syntaxAt ? text(syntaxAt.offset, syntaxAt.length).replace(/[\0 ]+$/, '') : '';
+  let dataSetRead = true;
   if (syntax === IMPLICIT_LITTLE || syntax === EXPLICIT_LITTLE) {
     walk(dataStart, syntax === EXPLICIT_LITTLE, null, found);
+  } else if (anySyntax && syntax && syntax !== EXPLICIT_BIG && syntax !== DEFLATED) {
+    walk(dataStart, true, null, found);
+  } else {
+    dataSetRead = false;
   }
-  return elementReader(view, bytes, found, text);
+  return { ...elementReader(view, bytes, found, text), dataSetRead };
 }
 
 function elementReader(view, bytes, found, text) {

@@ -5,7 +5,9 @@ import { api, ApiError, forgetCsrfToken } from './api.js';
 import { $, act, element, setStatus } from './page.js';
 import { historyItems } from './cases.js';
 import { imageViewer } from './image_viewer.js';
-import { heatmapOfRows, pairReadings } from './reading_pairs.js';
+import { bandOf, noHeatmapText, operatingPoint } from './decision.js';
+import { packageMetadata } from './model_packages.js';
+import { findingOf, isPositive, pairReadings, shownHeatmap } from './reading_pairs.js';
 import { requestServerReading } from './server_readings.js';
 
 const PAGE_SIZE = 50;
@@ -108,7 +110,7 @@ async function openCase(caseId) {
   // The address names the open case, so a reload or a shared link opens it again.
   window.history.replaceState(null, '', `#case-${caseId}`);
   for (const row of $('worklist').tBodies[0].rows) row.setAttribute('aria-current', String(Number(row.dataset.caseId) === caseId));
-  const viewersReady = renderImages(images, readings);
+  const viewersReady = renderImages(images, readings, await readingsMetadata(readings));
   renderReports();
   resetReportForm();
   await renderHistory(theCase.patient.id);
@@ -117,50 +119,88 @@ async function openCase(caseId) {
   setStatus(`Case "${theCase.title}" is open.`);
 }
 
-function readingCell(reading) {
+/**
+ * The metadata of each model version the readings name (for bands, the threshold's goal and
+ * the heat map's class), keyed "name@version"; null for a version no longer installed.
+ */
+async function readingsMetadata(readings) {
+  const keys = [...new Set(readings.map((r) => `${r.model_name}@${r.model_version}`))];
+  const found = await Promise.all(keys.map((key) => packageMetadata(...key.split('@'))));
+  return new Map(keys.map((key, i) => [key, found[i]]));
+}
+
+const metadataOf = (reading, metadata) => (reading ? metadata.get(`${reading.model_name}@${reading.model_version}`) ?? null : null);
+
+function readingCell(reading, metadata) {
   if (!reading) return element('td', { textContent: 'none' });
+  const source = element('span', { className: 'note', textContent: `${reading.model_name} ${reading.model_version} · ${reading.backend || reading.runs_on} · ${reading.latency_ms == null ? '—' : `${reading.latency_ms.toFixed(0)} ms`}` });
+  if (reading.status === 'refused') {
+    // No diagnosis: the model's input gate (or the DICOM header) turned the image down.
+    const threshold = metadata?.input_check?.threshold;
+    const score = reading.input_score == null ? 'not run (refused by the DICOM header)'
+      : `${reading.input_score.toFixed(3)}${threshold == null ? '' : ` (accepts from ${threshold})`}`;
+    return element('td', {}, [
+      element('strong', { textContent: 'Not read' }), element('br'),
+      reading.refusal, element('br'),
+      `Input check: ${score}`, element('br'),
+      source,
+    ]);
+  }
   if (reading.status !== 'succeeded') {
     return element('td', { textContent: reading.status === 'failed' ? `failed: ${reading.error}` : `${reading.status}…` });
   }
   const probabilities = Object.entries(reading.probabilities).map(([label, p]) => `${label} ${percent(p)}`).join(', ');
-  return element('td', {}, [
-    element('strong', { textContent: reading.label }), element('br'),
-    probabilities, element('br'),
-    element('span', { className: 'note', textContent: `${reading.model_name} ${reading.model_version} · ${reading.backend || reading.runs_on} · ${reading.latency_ms == null ? '—' : `${reading.latency_ms.toFixed(0)} ms`}` }),
-  ]);
+  const lines = [element('strong', { textContent: reading.label }), element('br'), probabilities, element('br')];
+  const finding = findingOf(reading, metadata);
+  if (reading.score != null && finding) {
+    const band = metadata ? bandOf(reading.score, metadata) : null;
+    const goal = metadata ? operatingPoint(metadata)?.goal : null;
+    lines.push(
+      `P(${finding}) ${percent(reading.score)}`, ...(band ? [' · ', element('span', { className: 'band', textContent: band.name })] : []), element('br'),
+      `Threshold ${percent(reading.threshold)}${goal ? `, chosen for ${goal}` : ''}`, element('br'),
+    );
+  }
+  return element('td', {}, [...lines, source]);
 }
 
-function comparison({ browser, server, mismatch }) {
+function comparison({ browser, server, mismatch }, metadata) {
   const table = element('table', { className: 'readings' }, [
     element('thead', {}, [element('tr', {}, [
       element('th', { scope: 'col', textContent: 'Read in the patient\'s browser' }),
       element('th', { scope: 'col', textContent: 'Read on the server' }),
     ])]),
-    element('tbody', {}, [element('tr', {}, [readingCell(browser), readingCell(server)])]),
+    element('tbody', {}, [element('tr', {}, [readingCell(browser, metadataOf(browser, metadata)), readingCell(server, metadataOf(server, metadata))])]),
   ]);
   const parts = [element('div', { className: 'table-scroll' }, [table])];
   if (mismatch) parts.push(element('p', { className: 'mismatch', textContent: `Mismatch: ${mismatch}` }));
   else if (browser?.status === 'succeeded' && server?.status === 'succeeded') {
     parts.push(element('p', { className: 'note', textContent: 'The browser and server readings agree.' }));
+  } else if (browser?.status === 'refused' && server?.status === 'refused') {
+    parts.push(element('p', { className: 'note', textContent: 'The browser and the server both refused the image.' }));
   }
   return parts;
 }
 
-function renderImages(images, readings) {
+function renderImages(images, readings, metadata) {
   if (!images.length) {
     $('images').replaceChildren(element('p', { textContent: 'No images in this case.' }));
     return Promise.resolve();
   }
   const ready = [];
   const blocks = pairReadings(images, readings).map((pair) => {
-    const shown = [pair.server, pair.browser].find((r) => r?.status === 'succeeded' && r.heatmap);
+    // A heat map only for a positive reading, named by the class it is evidence for.
+    const shown = shownHeatmap(pair);
+    const read = [pair.server, pair.browser].find((r) => r?.status === 'succeeded');
+    const finding = read ? findingOf(read, metadataOf(read, metadata)) : null;
     const viewer = imageViewer(pair.image, {
-      heatmap: shown ? heatmapOfRows(shown.heatmap) : null,
+      heatmap: shown?.heatmap ?? null,
+      heatmapLabel: shown ? findingOf(shown.reading, metadataOf(shown.reading, metadata)) ?? shown.reading.label : null,
+      noHeatmapNote: !shown && read && !isPositive(read) && finding ? noHeatmapText(finding) : null,
       label: `${pair.image.original_filename || `Image ${pair.image.id}`}${pair.image.width ? ` · ${pair.image.width}×${pair.image.height}` : ''}`
-        + (shown ? ` · heat map of the ${shown.runs_on} reading` : ''),
+        + (shown ? ` · heat map of the ${shown.reading.runs_on} reading` : ''),
     });
     ready.push(viewer.ready);
-    const block = element('div', { className: 'image-block' }, [viewer.figure, ...comparison(pair)]);
+    const block = element('div', { className: 'image-block' }, [viewer.figure, ...comparison(pair, metadata)]);
     block.dataset.imageId = pair.image.id;
     if (!pair.server || pair.server.status === 'failed') {
       const button = element('button', { type: 'button', className: 'secondary', textContent: 'Ask the server to read this image' });

@@ -15,6 +15,17 @@ export const JET = [
 ];
 
 /**
+ * The colour map as a CSS gradient, low (left) to high (right), for a legend.
+ *
+ * @param {Array} [colormap] stops as in JET
+ * @returns {string} e.g. "linear-gradient(to right, rgb(0, 0, 128) 0%, ...)"
+ */
+export function colormapGradient(colormap = JET) {
+  const stops = colormap.map(([v, [r, g, b]]) => `rgb(${r}, ${g}, ${b}) ${Math.round(v * 1000) / 10}%`);
+  return `linear-gradient(to right, ${stops.join(', ')})`;
+}
+
+/**
  * The square the graph crops: side = short edge, offsets rounded down
  * (training/preprocessing.py uses (height - side) // 2).
  *

@@ -2,6 +2,7 @@
 // contrast controls, and the model's heat map as a layer that can be switched off.
 // The heat map sits on its own canvas, so brightness and contrast never change its colours.
 import { drawHeatmap } from './heatmap.js';
+import { heatmapLegend } from './heatmap_legend.js';
 import { element } from './page.js';
 
 const HEATMAP_OPACITY = 0.45;
@@ -30,15 +31,19 @@ function loadImage(url) {
  * A figure with the image, its controls and (when given) the heat map layer.
  *
  * @param {{id: number, original_filename?: string}} image from the images API
- * @param {{heatmap: {data: Float32Array, height: number, width: number}|null, label: string}} options
- *   heatmap: of the reading to show, over the image's centre square, as the model saw it
+ * @param {object} options
+ * @param {{data: Float32Array, height: number, width: number}|null} options.heatmap of the reading to
+ *   show (a positive one), over the image's centre square, as the model saw it
+ * @param {string|null} [options.heatmapLabel] the class the map is evidence for (its legend)
+ * @param {string|null} [options.noHeatmapNote] why there is no heat map
+ * @param {string} options.label the caption
  * @returns {{figure: HTMLElement, ready: Promise<void>}}
  */
-export function imageViewer(image, { heatmap, label }) {
+export function imageViewer(image, { heatmap, heatmapLabel = null, noHeatmapNote = null, label }) {
   const prefix = `image-${image.id}`;
   const picture = element('canvas', { className: 'picture', width: 1, height: 1 });
   picture.setAttribute('role', 'img');
-  picture.setAttribute('aria-label', `${image.original_filename || `Image ${image.id}`}${heatmap ? ', with the heat map of the reading' : ''}`);
+  picture.setAttribute('aria-label', `${image.original_filename || `Image ${image.id}`}${heatmap ? `, with the heat map of the evidence for ${heatmapLabel}` : ''}`);
   const overlay = element('canvas', { className: 'overlay', width: 1, height: 1 });
   overlay.setAttribute('aria-hidden', 'true');
   const stack = element('div', { className: 'stack' }, [picture, overlay]);
@@ -55,10 +60,12 @@ export function imageViewer(image, { heatmap, label }) {
     reset,
   ]);
 
+  const legend = heatmap ? heatmapLegend(heatmapLabel) : null;
   const apply = () => {
     stack.style.width = `${Number(zoom.input.value) * 100}%`;
     picture.style.filter = `brightness(${brightness.input.value}) contrast(${contrast.input.value})`;
     overlay.hidden = !toggle.checked;
+    if (legend) legend.hidden = !toggle.checked;
   };
   // A checkbox fires 'input' too, on every change.
   for (const input of [zoom.input, brightness.input, contrast.input, toggle]) input.addEventListener('input', apply);
@@ -84,5 +91,6 @@ export function imageViewer(image, { heatmap, label }) {
 
   const original = element('a', { href: `/api/v1/images/${image.id}/file/`, textContent: 'download the original file' });
   const caption = element('figcaption', { className: 'note' }, [`${label} · `, original]);
-  return { figure: element('figure', {}, [controls, viewer, caption]), ready };
+  const below = legend ? [legend] : noHeatmapNote ? [element('p', { className: 'note heatmap-note', textContent: noHeatmapNote })] : [];
+  return { figure: element('figure', {}, [controls, viewer, ...below, caption]), ready };
 }

@@ -4,7 +4,10 @@ import { api, ApiError, errorMessage, forgetCsrfToken } from './api.js';
 import { $, act, setStatus } from './page.js';
 import { requestServerReading } from './server_readings.js';
 import { browserReadingRows, caseListItems, definitionList, fileSize, historyItems, readingItems, reportItems, serverReadingRows, statusText } from './cases.js';
-import { browserReadingPayload, decodeImage, drawReading, loadModel, selectBackend } from './inference.js';
+import { noHeatmapText } from './decision.js';
+import { heatmapLegend } from './heatmap_legend.js';
+import { browserReadingPayload, drawReading, loadModel, readImage, selectBackend } from './inference.js';
+import { activePackage, packageMetadata } from './model_packages.js';
 
 /** The model the portal reads chest X-rays with (its active version comes from the API). */
 const MODEL_NAME = 'chest-xray-pneumonia';
@@ -107,6 +110,7 @@ async function openCase(caseId, { keepReading = false } = {}) {
     state.file = null;
     state.uploaded = null;
     $('reading').hidden = true;
+    showHeatmapInfo(null);
     $('file').value = '';
   }
   const [detail, images, readings, reports] = await Promise.all([
@@ -142,9 +146,7 @@ function prepareModel() {
       throw modelUnavailable(error);
     }
     setStatus('Finding the current model…');
-    const packages = await api('/models/');
-    const pkg = packages.find((p) => p.name === MODEL_NAME && p.active) ?? packages.find((p) => p.name === MODEL_NAME);
-    if (!pkg) throw new Error(`the server offers no ${MODEL_NAME} model`);
+    const pkg = await activePackage(MODEL_NAME);
     setStatus(`Loading model ${pkg.name} ${pkg.version} on ${backendName}…`);
     let model;
     try {
@@ -208,27 +210,70 @@ async function readFile(file) {
     return;
   }
   if (state.file !== file) return; // another file was chosen meanwhile
-  let pixels;
-  let reading;
+  let read;
   const started = performance.now();
   try {
     setStatus(`Reading ${file.name} in this browser…`);
-    pixels = await decodeImage(file, { channels: model.channels });
-    reading = await model.predict(pixels);
+    read = await readImage(model, file);
   } catch (error) {
     // A file this browser cannot decode (e.g. JPEG 2000 DICOM): the server can still read it.
     if (state.file === file) offerServerReading(file, 'file', error);
     return;
   }
   if (state.file !== file) return;
+  const { reading, pixels } = read;
+  if (reading.status === 'refused') {
+    showRefused(file, reading, performance.now() - started);
+    return;
+  }
   drawReading($('canvas'), pixels, reading.heatmap, { opacity: HEATMAP_OPACITY });
   const totalMs = performance.now() - started;
   state.reading = reading;
+  $('refusal').hidden = true;
   $('canvas').hidden = false;
-  $('result').replaceChildren(...definitionList([['Image', file.name], ...browserReadingRows(reading, totalMs)]));
+  $('canvas').setAttribute('aria-label', reading.heatmap
+    ? `The X-ray, with the heat map of the evidence for ${reading.heatmapLabel ?? reading.label} over its centre square`
+    : 'The X-ray');
+  showHeatmapInfo(reading);
+  $('result').replaceChildren(...definitionList([['Image', file.name], ...browserReadingRows(reading, totalMs, model.metadata)]));
   $('reading').hidden = false;
   $('add-to-case').disabled = false;
   setStatus(`Read ${file.name} in ${totalMs.toFixed(0)} ms. Nothing has been sent.`);
+}
+
+/**
+ * The heat map's legend when the reading has a map; otherwise why there is none.
+ *
+ * @param {import('./model.js').Reading|null} reading null: neither
+ */
+function showHeatmapInfo(reading) {
+  const label = reading?.heatmapLabel ?? reading?.label;
+  const legend = reading?.heatmap ? [heatmapLegend(label)] : [];
+  $('heatmap-legend').replaceChildren(...legend);
+  $('heatmap-legend').hidden = !legend.length;
+  const note = reading && !reading.heatmap && reading.heatmapLabel ? noHeatmapText(reading.heatmapLabel) : '';
+  $('heatmap-note').textContent = note;
+  $('heatmap-note').hidden = !note;
+}
+
+/**
+ * The model (or the DICOM header) refused the image: say why, and show no reading.
+ * She may still add the image to her case; it is recorded as not read.
+ *
+ * @param {File} file
+ * @param {import('./model.js').Reading} reading a refused one
+ * @param {number} totalMs
+ */
+function showRefused(file, reading, totalMs) {
+  state.reading = reading;
+  $('canvas').hidden = true;
+  showHeatmapInfo(null);
+  $('refusal').textContent = reading.refusal;
+  $('refusal').hidden = false;
+  $('result').replaceChildren(...definitionList([['Image', file.name], ...browserReadingRows(reading, totalMs, state.model.metadata)]));
+  $('reading').hidden = false;
+  $('add-to-case').disabled = false;
+  setStatus(`${file.name} was not read: ${reading.refusal} Nothing has been sent.`);
 }
 
 /**
@@ -241,6 +286,8 @@ async function readFile(file) {
 function offerServerReading(file, reason, error) {
   state.serverReason = reason;
   $('canvas').hidden = true;
+  $('refusal').hidden = true;
+  showHeatmapInfo(null);
   $('result').replaceChildren(...definitionList([
     ['Image', `${file.name} (${fileSize(file.size)})`],
     ['Reading', reason === 'chosen'
@@ -262,8 +309,14 @@ async function serverReading(caseId, image) {
   setStatus('The server is reading the image…');
   const reading = await requestServerReading(caseId, image.id, MODEL_NAME, { waitMs: SERVER_READING_WAIT_MS });
   if (reading.status === 'failed') throw new Error(`the server could not read the image (${reading.error})`);
-  if (reading.status !== 'succeeded') throw new Error('the server has not read the image yet; it will appear in your case when it has');
-  $('result').replaceChildren(...definitionList([['Image', image.original_filename], ...serverReadingRows(reading, state.serverReason)]));
+  if (!['succeeded', 'refused'].includes(reading.status)) {
+    throw new Error('the server has not read the image yet; it will appear in your case when it has');
+  }
+  const metadata = await packageMetadata(reading.model_name, reading.model_version);
+  const rows = serverReadingRows(reading, state.serverReason, metadata);
+  $('result').replaceChildren(...definitionList([['Image', image.original_filename], ...rows]));
+  $('refusal').textContent = reading.refusal ?? '';
+  $('refusal').hidden = reading.status !== 'refused';
   return reading;
 }
 
@@ -336,16 +389,21 @@ async function addToCase() {
   $('file').value = '';
   $('add-to-case').textContent = 'Added to your case';
   if (!reading) {
+    let read;
     try {
-      await serverReading(caseId, image);
+      read = await serverReading(caseId, image);
     } finally {
       await showAdded(caseId);
     }
-    setStatus('The image was added to your case and read on the server.');
+    setStatus(read.status === 'refused'
+      ? `The image was added to your case; the server did not read it: ${read.refusal}`
+      : 'The image was added to your case and read on the server.');
     return;
   }
   await showAdded(caseId);
-  setStatus('The image and its reading were added to your case.');
+  setStatus(reading.status === 'refused'
+    ? `The image was added to your case, without a reading: ${reading.refusal}`
+    : 'The image and its reading were added to your case.');
 }
 
 /** Show the case with the image just added; focus moves to its list, since the button is now disabled. */

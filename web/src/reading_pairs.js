@@ -30,6 +30,13 @@ export function maxDifference(a, b) {
  * @returns {string|null}
  */
 export function mismatchOf(browser, server) {
+  // The input gate must decide alike: one refusing what the other read is a mismatch.
+  const done = ['succeeded', 'refused'];
+  if (done.includes(browser?.status) && done.includes(server?.status) && browser.status !== server.status) {
+    return browser.status === 'refused'
+      ? `The browser refused the image ("${browser.refusal}") but the server read it.`
+      : `The server refused the image ("${server.refusal}") but the browser read it.`;
+  }
   if (browser?.status !== 'succeeded' || server?.status !== 'succeeded') return null;
   if (browser.label !== server.label) {
     return `The browser read "${browser.label}" but the server read "${server.label}".`;
@@ -64,6 +71,48 @@ export function pairReadings(images, readings) {
       ?? null;
     return { image, browser, server, mismatch: mismatchOf(browser, server) };
   });
+}
+
+/**
+ * Whether a reading is positive, the only kind that shows a heat map: a binary
+ * reading at or above its threshold; a multi-class one (no score) always.
+ *
+ * @param {object} reading from the API
+ * @returns {boolean}
+ */
+export function isPositive(reading) {
+  if (reading?.status !== 'succeeded') return false;
+  return reading.score == null || reading.threshold == null || reading.score >= reading.threshold;
+}
+
+/**
+ * The heat map to show for an image: of its server reading, else its browser
+ * reading, and only of a positive one.
+ *
+ * @param {{browser: object|null, server: object|null}} pair from pairReadings
+ * @returns {{reading: object, heatmap: {data: Float32Array, height: number, width: number}}|null}
+ */
+export function shownHeatmap({ browser, server }) {
+  for (const reading of [server, browser]) {
+    const heatmap = isPositive(reading) ? heatmapOfRows(reading.heatmap) : null;
+    if (heatmap) return { reading, heatmap };
+  }
+  return null;
+}
+
+/**
+ * The finding a binary reading is about ("pneumonia"): the model's positive
+ * label from its metadata, else read off the reading itself.
+ *
+ * @param {object} reading from the API
+ * @param {object|null} metadata the package's, when known
+ * @returns {string|null} null for multi-class readings
+ */
+export function findingOf(reading, metadata) {
+  if (metadata && metadata.positive_class != null) return metadata.heatmap?.label ?? metadata.label_names[metadata.positive_class];
+  if (reading?.score == null) return null;
+  if (reading.flagged) return reading.label;
+  return Object.keys(reading.probabilities ?? {}).find((label) => label !== reading.label) ?? null;
 }
 
 /**

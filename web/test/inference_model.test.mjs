@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it, test } from 'node:test';
 
+import { bandOf, heatmapShown } from '../src/decision.js';
 import { browserReadingPayload, Classifier, decideLabel } from '../src/model.js';
 import { loadGraphModelFromDisk, useWasmBackend } from './disk_model.mjs';
 
@@ -65,35 +66,76 @@ for (const pkg of packages) {
     });
     after(() => classifier?.dispose());
 
-    it('reproduces the fixtures and shows the heat map of the label it shows', async (t) => {
+    it('reproduces the fixtures: the gate, the label, and a heat map only when positive', async (t) => {
+      const metadata = classifier.metadata;
       for (const fixture of fixtures.cases) {
         const [, height, width, channels] = fixture.input.shape;
         const data = new Uint8Array(Buffer.from(fixture.input.base64, 'base64'));
         const tensorsBefore = tf.memory().numTensors;
         const reading = await classifier.predict({ width, height, channels, data });
         assert.equal(tf.memory().numTensors, tensorsBefore, 'tensors leaked');
+        assert.equal(reading.backend, 'wasm');
 
         const expected = fixture.expected.probabilities.values;
         const worst = Math.max(...expected.map((p, k) => Math.abs(p - reading.probabilities[k])));
         assert.ok(worst <= fixtures.tolerance, `${fixture.name}: probabilities off by ${worst}`);
-        assert.equal(reading.labelIndex, decideLabel(expected, classifier.metadata));
-        assert.equal(reading.label, classifier.metadata.label_names[reading.labelIndex]);
-        assert.equal(reading.probability, reading.probabilities[reading.labelIndex]);
-        assert.equal(reading.backend, 'wasm');
 
-        const [, mapHeight, mapWidth, classes] = fixture.expected.heatmaps.shape;
-        assert.deepEqual([reading.heatmap.height, reading.heatmap.width], [mapHeight, mapWidth]);
-        const maps = fixture.expected.heatmaps.values;
-        reading.heatmap.data.forEach((v, i) => {
-          assert.ok(Math.abs(v - maps[i * classes + reading.labelIndex]) <= fixtures.tolerance, `heat map value ${i}`);
-        });
+        // The gate: packages with one answer its decision; the others accept everything.
+        const accepted = fixture.expected.input_accepted?.values[0];
+        assert.equal(classifier.hasGate, accepted !== undefined, 'the graph has a gate exactly when the fixtures do');
+        assert.equal(classifier.hasGate, Boolean(metadata.input_check));
+        if (accepted === undefined) {
+          assert.equal(reading.inputScore, null);
+        } else {
+          assert.ok(Math.abs(reading.inputScore - fixture.expected.input_check.values[0]) <= fixtures.tolerance, 'input_check');
+        }
         const payload = browserReadingPayload(reading, { image: 7 });
         assert.equal(payload.image, 7);
+        assert.equal(payload.input_score, reading.inputScore);
+        assert.equal(payload.input_accepted, reading.status === 'succeeded');
+        if (accepted === 0) {
+          assert.equal(reading.status, 'refused', `${fixture.name}: the gate refused it`);
+          assert.equal(reading.refusal, metadata.input_check.refusal);
+          for (const field of ['label', 'probability', 'probabilitiesByLabel', 'score', 'band', 'heatmap']) {
+            assert.equal(reading[field], null, `a refused image has no ${field}`);
+          }
+          assert.deepEqual(
+            Object.keys(payload).sort(),
+            ['backend', 'image', 'input_accepted', 'input_score', 'latency_ms', 'model_name', 'model_version', 'refusal'],
+          );
+          assert.equal(payload.input_accepted, false);
+          t.diagnostic(`${fixture.name}: refused (input check ${reading.inputScore.toFixed(4)})`);
+          continue;
+        }
+        assert.equal(reading.status, 'succeeded');
+        assert.equal(reading.refusal, null);
+        assert.equal(reading.labelIndex, decideLabel(expected, metadata));
+        assert.equal(reading.label, metadata.label_names[reading.labelIndex]);
+        assert.equal(reading.probability, reading.probabilities[reading.labelIndex]);
+        assert.deepEqual(reading.band, bandOf(reading.score, metadata));
+        if (metadata.operating_point?.bands) assert.ok(reading.band, 'a binary package with bands names the band');
+
+        // A heat map only for a positive reading; it is the evidence for the heat map's class.
+        const rule = heatmapShown(expected, reading.labelIndex, metadata);
+        const positive = metadata.positive_class == null || expected[metadata.positive_class] >= metadata.decision.threshold;
+        assert.equal(rule.shown, positive);
+        assert.equal(Boolean(reading.heatmap), positive, `${fixture.name}: heat map ${positive ? 'missing' : 'shown on a negative reading'}`);
+        assert.equal(payload.heatmap === null, !positive);
+        const [, mapHeight, mapWidth, classes] = fixture.expected.heatmaps.shape;
+        if (metadata.heatmap?.grid) assert.deepEqual([mapHeight, mapWidth], metadata.heatmap.grid, 'the grid the metadata names');
+        if (reading.heatmap) {
+          assert.deepEqual([reading.heatmap.height, reading.heatmap.width], [mapHeight, mapWidth]);
+          const maps = fixture.expected.heatmaps.values;
+          reading.heatmap.data.forEach((v, i) => {
+            assert.ok(Math.abs(v - maps[i * classes + rule.classIndex]) <= fixtures.tolerance, `heat map value ${i}`);
+          });
+          assert.equal(payload.heatmap.length, mapHeight);
+          assert.ok(payload.heatmap.every((row) => row.length === mapWidth && row.every((v) => v >= 0 && v <= 1)));
+        }
         assert.deepEqual(payload.probabilities, reading.probabilitiesByLabel);
-        assert.equal(payload.heatmap.length, mapHeight);
-        assert.ok(payload.heatmap.every((row) => row.length === mapWidth && row.every((v) => v >= 0 && v <= 1)));
-        assert.equal(payload.score === null, classifier.metadata.decision?.threshold == null);
-        t.diagnostic(`${fixture.name}: ${reading.label} ${reading.probability.toFixed(4)}, ${reading.latencyMs.toFixed(1)} ms`);
+        assert.equal(payload.score === null, metadata.decision?.threshold == null);
+        t.diagnostic(`${fixture.name}: ${reading.label} ${reading.probability.toFixed(4)}${reading.band ? ` (${reading.band.name})` : ''}, `
+          + `heat map ${reading.heatmap ? 'shown' : 'none'}, ${reading.latencyMs.toFixed(1)} ms`);
       }
     });
 

@@ -1,0 +1,59 @@
+// Which model packages the server offers (GET /api/v1/models/), which version
+// of a model is active, and a package version's metadata. Every page takes the
+// version to use from here: no page names a version of its own.
+import { api } from './api.js';
+
+let listing = null;
+const metadataByVersion = new Map();
+
+/**
+ * The installed model packages, as GET /api/v1/models/ lists them (asked once per page).
+ *
+ * @returns {Promise<object[]>} each with name, version, active, base_url, metadata_url, ...
+ */
+export function modelPackages() {
+  listing ??= api('/models/');
+  listing.catch(() => {
+    listing = null; // the next call asks again
+  });
+  return listing;
+}
+
+/**
+ * The version of a model that new readings use: the one the API marks active.
+ *
+ * @param {string} name e.g. "chest-xray-pneumonia"
+ * @returns {Promise<object>} its entry in GET /api/v1/models/
+ * @throws {Error} when the server offers no version of it
+ */
+export async function activePackage(name) {
+  const packages = await modelPackages();
+  const chosen = packages.find((p) => p.name === name && p.active);
+  if (!chosen) throw new Error(`the server offers no active ${name} model`);
+  return chosen;
+}
+
+/**
+ * The model_metadata.json of one installed version (for its operating point,
+ * bands and heat map), fetched once per page.
+ *
+ * @param {string} name
+ * @param {string} version
+ * @returns {Promise<object|null>} null when that version is not installed (any more) or cannot be read
+ */
+export function packageMetadata(name, version) {
+  const key = `${name}@${version}`;
+  if (!metadataByVersion.has(key)) {
+    metadataByVersion.set(key, (async () => {
+      try {
+        const entry = (await modelPackages()).find((p) => p.name === name && p.version === version);
+        if (!entry) return null;
+        const response = await fetch(entry.metadata_url);
+        return response.ok ? await response.json() : null;
+      } catch {
+        return null; // shown without bands or the threshold's goal
+      }
+    })());
+  }
+  return metadataByVersion.get(key);
+}
