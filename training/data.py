@@ -206,19 +206,26 @@ def stratified_split(images: np.ndarray, labels: np.ndarray, seed: int, val_frac
 
 
 def make_pipeline(images: np.ndarray, labels: np.ndarray, num_classes: int, batch_size: int,
-                  size: int, training: bool, seed: int, augment=None) -> tf.data.Dataset:
+                  size: int, training: bool, seed: int, augment=None,
+                  work_size: int | None = None) -> tf.data.Dataset:
     """tf.data pipeline of (float images in [0, 1] at size, one-hot labels).
 
     The preprocessing is the exported graph's own; it runs once and is cached, then training
-    batches are shuffled and augmented on the fly.
+    batches are shuffled and augmented on the fly. With a `work_size` larger than `size`, images
+    are cached and augmented at that size and only then brought down to the model's, so blur,
+    noise and geometry act on detail the model's input would keep, as in a real acquisition.
     """
+    work_size = work_size if training and augment is not None and work_size else size
     dataset = tf.data.Dataset.from_tensor_slices((images, labels))
     dataset = dataset.batch(256).map(
-        lambda x, y: (center_crop_and_resize(x, size) / 255.0, tf.one_hot(y, num_classes)),
+        lambda x, y: (center_crop_and_resize(x, work_size) / 255.0, tf.one_hot(y, num_classes)),
         num_parallel_calls=tf.data.AUTOTUNE).unbatch().cache()
     if training:
         dataset = dataset.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size)
     if training and augment is not None:
         dataset = dataset.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
+        if work_size != size:
+            dataset = dataset.map(lambda x, y: (center_crop_and_resize(x, size), y),
+                                  num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)

@@ -25,6 +25,7 @@ import tensorflow as tf
 from training.augment import make_augmenter
 from training.data import MEDMNIST, Dataset, load_image_folder, load_medmnist, make_pipeline
 from training.models import ARCHITECTURES, build_classifier
+from training.real_scans import load_real_chest_scans
 
 # Which geometric augmentations keep the label. Chest X-rays are not flipped (the heart has a
 # side); fundus photographs have no upright orientation, so they may turn all the way round.
@@ -32,6 +33,7 @@ AUGMENTATION = {
     "pneumoniamnist": {"flip": False, "rotation": 0.03},
     "breastmnist": {"flip": True, "rotation": 0.03},
     "retinamnist": {"flip": True, "rotation": 0.5},
+    "kermany-chest-xray": {"flip": False, "rotation": 0.03, "acquisition": True},
 }
 FOLDER_AUGMENTATION = {"flip": False, "rotation": 0.03}
 
@@ -41,10 +43,13 @@ class TrainConfig:
     dataset: str | None = "pneumoniamnist"
     data_dir: str = "data/medmnist"
     image_folder: str | None = None
+    real_scans: str | None = None
     channels: int = 1
     architecture: str = "compact"
     weights: str | None = None
     image_size: int = 28
+    work_size: int | None = None
+    feature_size: int | None = None
     width: int = 32
     ensemble: int = 1
     epochs: int = 30
@@ -57,6 +62,7 @@ class TrainConfig:
     augment: bool = True
     augment_strength: float = 1.0
     patience: int = 8
+    target_sensitivity: float | None = None
     seed: int = 0
     output_dir: str = "runs/latest"
 
@@ -64,6 +70,9 @@ class TrainConfig:
 def load_dataset(config: TrainConfig) -> Dataset:
     if config.image_folder:
         return load_image_folder(config.image_folder, config.channels, config.image_size, seed=config.seed)
+    if config.real_scans:
+        return load_real_chest_scans(config.real_scans, config.data_dir,
+                                     config.work_size or config.image_size, seed=config.seed)
     return load_medmnist(config.dataset, config.data_dir)
 
 
@@ -99,7 +108,7 @@ def train(config: TrainConfig, data: Dataset | None = None, command: str | None 
     data = data or load_dataset(config)
     (x_train, y_train), (x_val, y_val) = data.splits["train"], data.splits["val"]
     num_classes = len(data.label_names)
-    geometry = FOLDER_AUGMENTATION if config.image_folder else AUGMENTATION[config.dataset]
+    geometry = FOLDER_AUGMENTATION if config.image_folder else AUGMENTATION[data.name]
     augment = make_augmenter(config.seed, strength=config.augment_strength, **geometry) if config.augment else None
     weights = class_weights(y_train, num_classes, config.class_weight)
     print(f"{data.name}: {data.sizes()} images, classes {list(data.label_names)}, "
@@ -112,13 +121,13 @@ def train(config: TrainConfig, data: Dataset | None = None, command: str | None 
         seed = config.seed + 1000 * member
         keras.utils.set_random_seed(seed)
         train_ds = make_pipeline(x_train, y_train, num_classes, config.batch_size, config.image_size,
-                                 training=True, seed=seed, augment=augment)
+                                 training=True, seed=seed, augment=augment, work_size=config.work_size)
         val_ds = make_pipeline(x_val, y_val, num_classes, 256, config.image_size, training=False, seed=seed)
         name = f"member_{member}"
         with strategy.scope():
             model = build_classifier(config.architecture, config.image_size, data.channels, num_classes,
                                      weights=config.weights, width=config.width,
-                                     dropout=config.dropout, name=name)
+                                     dropout=config.dropout, name=name, feature_size=config.feature_size)
             steps = config.epochs * int(np.ceil(len(y_train) / config.batch_size))
             schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, steps)
             model.compile(
@@ -165,6 +174,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--dataset", choices=sorted(MEDMNIST), default=defaults.dataset)
     source.add_argument("--image-folder", help="a folder with one sub-folder of images per class")
+    source.add_argument("--real-scans", help="the folder holding the real Kermany chest X-ray train scans "
+                                             "(chest_xray_kermany_train and _224); validation by patient")
     parser.add_argument("--data-dir", default=os.environ.get("MEDMNIST_DIR", defaults.data_dir),
                         help="where the MedMNIST .npz files are (downloaded there when missing)")
     parser.add_argument("--channels", type=int, choices=(1, 3), default=defaults.channels,
@@ -173,6 +184,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weights", choices=("none", "imagenet"), default="none",
                         help="initial weights for keras.applications backbones (imagenet downloads)")
     parser.add_argument("--image-size", type=int, default=defaults.image_size)
+    parser.add_argument("--work-size", type=int, help="size at which training images are cached and "
+                        "augmented before the model's own resize (default: the model's size)")
+    parser.add_argument("--feature-size", type=int, help="compact CNN's feature map (heat map) side; "
+                        "default: halve until near 7")
     parser.add_argument("--width", type=int, default=defaults.width, help="compact CNN's first-stage filters")
     parser.add_argument("--ensemble", type=int, default=defaults.ensemble, help="members averaged in one graph")
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
@@ -186,6 +201,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--augment-strength", type=float, default=defaults.augment_strength)
     parser.add_argument("--patience", type=int, default=defaults.patience,
                         help="epochs without a better validation AUC before stopping")
+    parser.add_argument("--target-sensitivity", type=float,
+                        help="binary models: decide at the highest threshold with at least this sensitivity "
+                             "on validation (default: Youden's J)")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--output-dir", default=defaults.output_dir)
 
@@ -194,7 +212,7 @@ def config_from_arguments(args: argparse.Namespace) -> TrainConfig:
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     values = {k: v for k, v in vars(args).items() if k in fields}
     values["weights"] = None if args.weights == "none" else args.weights
-    if args.image_folder:
+    if args.image_folder or args.real_scans:
         values["dataset"] = None
     return TrainConfig(**values)
 
