@@ -19,7 +19,8 @@ import tensorflow as tf
 
 from training import plots
 from training.data import Dataset
-from training.metrics import THRESHOLD_RULE, choose_threshold, metrics_with_intervals
+from training.metrics import (THRESHOLD_RULE, choose_threshold, metrics_with_intervals,
+                              threshold_for_sensitivity, threshold_for_specificity)
 from training.models import build_serving_model
 from training.train import TrainConfig, load_dataset
 
@@ -54,8 +55,53 @@ def fit_temperature(labels: np.ndarray, probabilities: np.ndarray) -> float:
     return float(min(TEMPERATURES, key=nll))
 
 
+# Bands of the positive-class probability around the decision threshold, fitted on validation.
+BAND_SENSITIVITY = 0.99  # below the low edge, at most 1% of validation positives
+BAND_SPECIFICITY = 0.95  # from the high edge, at most 5% of validation negatives
+
+
+def operating_point(labels: np.ndarray, scores: np.ndarray, label_names, positive: int,
+                    target_sensitivity: float | None) -> dict:
+    """The decision threshold (for a stated goal) and three bands, all chosen on validation."""
+    truth = labels == positive
+    if target_sensitivity:
+        threshold = threshold_for_sensitivity(truth, scores, target_sensitivity)
+        goal = (f"sensitivity >= {target_sensitivity:g} on the validation split, at the best "
+                "specificity there")
+    else:
+        threshold = choose_threshold(truth, scores)
+        goal = THRESHOLD_RULE
+    low = min(threshold, threshold_for_sensitivity(truth, scores, BAND_SENSITIVITY))
+    high = max(threshold, threshold_for_specificity(truth, scores, BAND_SPECIFICITY))
+    predicted = scores >= threshold
+    finding = label_names[positive]
+    return {
+        "goal": goal,
+        "threshold": threshold,
+        "validation": {"sensitivity": float(predicted[truth].mean()),
+                       "specificity": float((~predicted[~truth]).mean())},
+        "bands": {"below": low, "from": high,
+                  "names": [f"likely {label_names[1 - positive]}", "uncertain", f"likely {finding}"],
+                  "rule": f"below: sensitivity >= {BAND_SENSITIVITY:g} on validation; from: specificity >= "
+                          f"{BAND_SPECIFICITY:g} on validation; between them the reading is uncertain"},
+    }
+
+
+def band_counts(labels: np.ndarray, scores: np.ndarray, positive: int, bands: dict) -> list[dict]:
+    """How many images fall in each band, and how many of them truly have the finding."""
+    edges = [(-np.inf, bands["below"]), (bands["below"], bands["from"]), (bands["from"], np.inf)]
+    counts = []
+    for name, (low, high) in zip(bands["names"], edges):
+        inside = (scores >= low) & (scores < high)
+        counts.append({"band": name, "n": int(inside.sum()), "positive": int((labels[inside] == positive).sum())})
+    return counts
+
+
 def evaluate(run_dir: str | Path, data: Dataset | None = None) -> tuple[keras.Model, dict]:
-    """Returns the calibrated serving model and the metrics written to evaluation_metrics.json."""
+    """Returns the calibrated serving model and the metrics written to evaluation_metrics.json.
+
+    A gate saved in the run (gate.keras, input_check.json; see training.gate) goes into the graph.
+    """
     run_dir = Path(run_dir)
     summary, members = load_run(run_dir)
     config = TrainConfig(**summary["config"])
@@ -65,19 +111,26 @@ def evaluate(run_dir: str | Path, data: Dataset | None = None) -> tuple[keras.Mo
 
     uncalibrated = build_serving_model(members, config.image_size, data.channels)
     temperature = fit_temperature(y_val, predict(uncalibrated, x_val))
-    model = build_serving_model(members, config.image_size, data.channels, temperature)
+    gate, input_check = load_gate(run_dir)
+    model = build_serving_model(members, config.image_size, data.channels, temperature, gate,
+                                input_check["threshold"] if input_check else None)
     p_val, p_test = predict(model, x_val), predict(model, x_test)
 
-    threshold = None
+    threshold, operating = None, None
     if positive is not None:
-        threshold = choose_threshold(y_val == positive, p_val[:, positive])
+        operating = operating_point(y_val, p_val[:, positive], data.label_names, positive,
+                                    config.target_sensitivity)
+        threshold = operating["threshold"]
+        operating["test_bands"] = band_counts(y_test, p_test[:, positive], positive, operating["bands"])
     metrics = {
         "dataset": summary["dataset"]["name"],
         "label_names": summary["dataset"]["label_names"],
         "positive_class": positive,
         "decision": ({"threshold": threshold, "on": f"P({data.label_names[positive]})",
-                      "rule": THRESHOLD_RULE} if positive is not None
+                      "rule": operating["goal"]} if positive is not None
                      else {"threshold": None, "rule": "the class with the highest probability"}),
+        "operating_point": operating,
+        "input_check": input_check,
         "calibration": {"method": "temperature scaling fitted on the validation split",
                         "temperature": temperature},
         "test": metrics_with_intervals(y_test, p_test, positive, threshold),
@@ -91,6 +144,14 @@ def evaluate(run_dir: str | Path, data: Dataset | None = None) -> tuple[keras.Mo
     plots.plot_calibration(y_test, p_test, test["ece"], run_dir / "calibration.png")
     print(describe(metrics), flush=True)
     return model, metrics
+
+
+def load_gate(run_dir: Path) -> tuple[keras.Model | None, dict | None]:
+    """The run's input gate and its metadata, when training.gate made one."""
+    if not (run_dir / "gate.keras").exists():
+        return None, None
+    return (keras.saving.load_model(run_dir / "gate.keras"),
+            json.loads((run_dir / "input_check.json").read_text()))
 
 
 def describe(metrics: dict) -> str:

@@ -21,6 +21,28 @@ def choose_threshold(labels: np.ndarray, scores: np.ndarray) -> float:
     return float((thresholds[chosen] + lower) / 2.0)
 
 
+def threshold_for_sensitivity(labels: np.ndarray, scores: np.ndarray, sensitivity: float) -> float:
+    """The highest threshold whose sensitivity on these labels is at least `sensitivity`.
+
+    That is the best specificity reachable with that sensitivity. The threshold sits midway to
+    the next lower score, so a score equal to the lowest accepted positive is not on the edge.
+    """
+    positives = np.sort(scores[labels.astype(bool)])[::-1]
+    needed = int(np.ceil(sensitivity * len(positives)))
+    lowest = positives[max(needed, 1) - 1]
+    below = scores[scores < lowest]
+    return float((lowest + below.max()) / 2.0) if below.size else float(lowest)
+
+
+def threshold_for_specificity(labels: np.ndarray, scores: np.ndarray, specificity: float) -> float:
+    """The lowest threshold whose specificity on these labels is at least `specificity`."""
+    negatives = np.sort(scores[~labels.astype(bool)])
+    allowed = len(negatives) - int(np.ceil(specificity * len(negatives)))  # false positives allowed
+    highest = negatives[len(negatives) - allowed - 1]
+    above = scores[scores > highest]
+    return float((highest + above.min()) / 2.0) if above.size else float(np.nextafter(highest, 2.0))
+
+
 def expected_calibration_error(labels: np.ndarray, probabilities: np.ndarray, bins: int = 10) -> float:
     """Top-label ECE: the gap between confidence and accuracy, averaged over equal-width bins."""
     confidence = probabilities.max(axis=1)

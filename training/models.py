@@ -24,10 +24,11 @@ ARCHITECTURES = ("compact", *BACKBONES)
 
 def build_classifier(architecture: str, size: int, channels: int, num_classes: int,
                      weights: str | None = None, width: int = 32, dropout: float = 0.3,
-                     name: str = "classifier") -> keras.Model:
+                     name: str = "classifier", feature_size: int | None = None) -> keras.Model:
     """A classifier from float (size, size, channels) images in [0, 1] to softmax probabilities."""
     if architecture == "compact":
-        features = compact_features(size, channels, width, name=f"{name}_features")
+        features = compact_features(size, channels, width, name=f"{name}_features",
+                                    feature_size=feature_size)
     elif architecture in BACKBONES:
         features = pretrained_features(architecture, size, channels, weights, name=f"{name}_features")
     else:
@@ -41,22 +42,29 @@ def build_classifier(architecture: str, size: int, channels: int, num_classes: i
     return keras.Model(inputs, probabilities, name=name)
 
 
-def compact_features(size: int, channels: int, width: int = 32, name: str = "features") -> keras.Model:
+def compact_features(size: int, channels: int, width: int = 32, name: str = "features",
+                     feature_size: int | None = None) -> keras.Model:
     """A small CNN for 28x28 inputs: three stages of two 3x3 convolutions, 7x7 features at 28.
 
-    Larger inputs (64, 128) get one more downsampling stage per doubling, so the feature map stays
-    near 7x7 and the parameter count stays small enough for the browser.
+    Larger inputs (64, 128) get one more stage per doubling, so the parameter count stays small
+    enough for the browser. By default every stage but the last halves the resolution (a feature
+    map near 7x7); with `feature_size`, downsampling stops there and the remaining stages use
+    dilated convolutions instead, which keeps their reach but gives finer heat maps.
     """
     stages = 3 + max(0, (size // 28).bit_length() - 1)
+    pools = stages - 1 if feature_size is None else (size // feature_size).bit_length() - 1
+    if feature_size is not None and (pools < 1 or size != feature_size * 2 ** pools or pools >= stages):
+        raise ValueError(f"feature_size {feature_size} must be {size} halved 1 to {stages - 1} times")
     inputs = keras.Input((size, size, channels))
     x = inputs
     for stage in range(stages):
         filters = width * min(2 ** stage, 4)
+        dilation = 2 ** max(0, stage - pools)
         for _ in range(2):
-            x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+            x = keras.layers.Conv2D(filters, 3, padding="same", dilation_rate=dilation, use_bias=False)(x)
             x = keras.layers.BatchNormalization()(x)
             x = keras.layers.Activation("relu")(x)
-        if stage < stages - 1:
+        if stage < pools:
             x = keras.layers.MaxPooling2D(2)(x)
     return keras.Model(inputs, x, name=name)
 
@@ -110,7 +118,12 @@ class ClassLogits(keras.layers.Layer):
 
 
 class ServingHead(keras.layers.Layer):
-    """Averaged logits and maps -> calibrated probabilities and [0, 1] heat maps per class."""
+    """Averaged logits and maps -> calibrated probabilities and [0, 1] evidence maps per class.
+
+    A class's map is the evidence for it against the others: its logit map minus the mean of all
+    classes' maps (for two classes, pneumonia's map minus normal's), so a hot spot means "this
+    region argues for the class", not "the network was active here".
+    """
 
     def __init__(self, temperature: float, **kwargs):
         super().__init__(**kwargs)
@@ -118,18 +131,33 @@ class ServingHead(keras.layers.Layer):
 
     def call(self, logits, maps):
         probabilities = tf.nn.softmax(logits / self.temperature, axis=-1)
-        low = tf.reduce_min(maps, axis=[1, 2], keepdims=True)
-        high = tf.reduce_max(maps, axis=[1, 2], keepdims=True)
-        heatmaps = (maps - low) / tf.maximum(high - low, 1e-6)
+        evidence = maps - tf.reduce_mean(maps, axis=-1, keepdims=True)
+        low = tf.reduce_min(evidence, axis=[1, 2], keepdims=True)
+        high = tf.reduce_max(evidence, axis=[1, 2], keepdims=True)
+        heatmaps = (evidence - low) / tf.maximum(high - low, 1e-6)
         return probabilities, heatmaps
 
 
+class GateDecision(keras.layers.Layer):
+    """The gate's score -> 1.0 when the image is accepted (score at or above the threshold), else 0.0."""
+
+    def __init__(self, threshold: float, **kwargs):
+        super().__init__(**kwargs)
+        self.threshold = threshold
+
+    def call(self, score):
+        return tf.cast(score >= self.threshold, tf.float32)
+
+
 def build_serving_model(classifiers: list[keras.Model], size: int, channels: int,
-                        temperature: float = 1.0) -> keras.Model:
+                        temperature: float = 1.0, gate: keras.Model | None = None,
+                        gate_threshold: float | None = None) -> keras.Model:
     """The exported graph: uint8 (batch, height, width, channels) of any size -> probabilities, heat maps.
 
     Several classifiers are an ensemble: their logits and maps are averaged. The heat maps cover
-    the center square crop of the input, at the feature map's resolution.
+    the center square crop of the input, at the feature map's resolution. With a gate (see
+    training.gate), the graph also says whether the image is of the kind the model was trained on:
+    `input_check` (its score) and `input_accepted` (the decision), from the same preprocessed input.
     """
     image = keras.Input((None, None, channels), dtype="uint8", name="image")
     x = Preprocess(size, name="preprocess")(image)
@@ -146,4 +174,9 @@ def build_serving_model(classifiers: list[keras.Model], size: int, channels: int
     else:
         logits, maps = all_logits[0], all_maps[0]
     probabilities, heatmaps = ServingHead(temperature, name="head")(logits, maps)
-    return keras.Model(image, {"probabilities": probabilities, "heatmaps": heatmaps}, name="serving")
+    outputs = {"probabilities": probabilities, "heatmaps": heatmaps}
+    if gate is not None:
+        score = gate(x)
+        outputs["input_check"] = score
+        outputs["input_accepted"] = GateDecision(gate_threshold, name="input_decision")(score)
+    return keras.Model(image, outputs, name="serving")

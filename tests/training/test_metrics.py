@@ -1,7 +1,7 @@
 import numpy as np
 
 from training.metrics import (choose_threshold, expected_calibration_error, metrics_with_intervals,
-                              point_metrics)
+                              point_metrics, threshold_for_sensitivity, threshold_for_specificity)
 
 
 def test_threshold_separates_perfectly_separable_scores():
@@ -45,3 +45,24 @@ def test_multiclass_metrics_and_intervals():
     assert m["auc"] > 0.8 and np.array(m["confusion_matrix"]).sum() == 300
     low, high = m["ci95"]["accuracy"]
     assert low < m["accuracy"] < high and m["accuracy"] < 1.0
+
+
+def test_threshold_for_sensitivity_keeps_the_goal_at_the_best_specificity():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 500)
+    scores = np.clip(labels * 0.3 + rng.random(500) * 0.7, 0, 1)
+    threshold = threshold_for_sensitivity(labels, scores, 0.95)
+    positives = scores[labels == 1]
+    assert (positives >= threshold).mean() >= 0.95
+    # Raising it past the lowest positive it keeps would lose the goal: no better specificity exists.
+    lowest_kept = positives[positives >= threshold].min()
+    assert (positives > lowest_kept).mean() < 0.95
+
+
+def test_threshold_for_specificity_refuses_no_more_false_positives_than_allowed():
+    labels = np.array([0] * 20 + [1] * 10)
+    scores = np.concatenate([np.linspace(0.0, 0.95, 20), np.linspace(0.5, 1.0, 10)])
+    threshold = threshold_for_specificity(labels, scores, 0.95)
+    negatives = scores[labels == 0]
+    assert (negatives < threshold).mean() >= 0.95
+    assert threshold <= 0.95

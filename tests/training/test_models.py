@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from training.models import ClassLogits, build_classifier, build_serving_model
+from training.gate import build_gate
+from training.models import ClassLogits, ServingHead, build_classifier, build_serving_model
 
 
 @pytest.mark.parametrize("size, feature_side", [(28, 7), (64, 8), (128, 8)])
@@ -55,3 +56,35 @@ def test_ensemble_averages_member_logits():
     expected = np.exp(mean) / np.exp(mean).sum(axis=1, keepdims=True)
     actual = build_serving_model(members, 28, 1)(images)["probabilities"].numpy()
     np.testing.assert_allclose(actual, expected, atol=1e-5)
+
+
+def test_compact_net_with_a_finer_feature_map_keeps_its_depth():
+    coarse = build_classifier("compact", 64, 1, 2, width=8)
+    fine = build_classifier("compact", 64, 1, 2, width=8, feature_size=16, name="fine")
+    assert coarse.get_layer("classifier_features").output.shape[1:3] == (8, 8)
+    assert fine.get_layer("fine_features").output.shape[1:3] == (16, 16)
+    assert coarse.count_params() == fine.count_params()
+
+
+def test_feature_size_must_be_reachable_by_halving():
+    with pytest.raises(ValueError, match="feature_size"):
+        build_classifier("compact", 64, 1, 2, width=8, feature_size=24)
+
+
+def test_heat_maps_are_evidence_for_a_class_against_the_other():
+    maps = tf.constant(np.random.default_rng(0).normal(size=(1, 4, 4, 2)), tf.float32)
+    _, heatmaps = ServingHead(1.0)(tf.reduce_mean(maps, axis=[1, 2]), maps)
+    # With two classes the evidence for one is the evidence against the other.
+    np.testing.assert_allclose(heatmaps[..., 1].numpy(), 1.0 - heatmaps[..., 0].numpy(), atol=1e-6)
+    difference = (maps[..., 1] - maps[..., 0]).numpy()
+    assert np.unravel_index(heatmaps[0, ..., 1].numpy().argmax(), (4, 4)) == np.unravel_index(difference[0].argmax(), (4, 4))
+
+
+def test_serving_model_with_a_gate_answers_score_and_decision():
+    classifier = build_classifier("compact", 28, 1, 2, width=4, name="member_0")
+    gate = build_gate(28, 1, width=4)
+    model = build_serving_model([classifier], 28, 1, 1.0, gate, 0.5)
+    outputs = model(tf.constant(np.zeros((3, 40, 50, 1), np.uint8)))
+    score, decision = outputs["input_check"].numpy(), outputs["input_accepted"].numpy()
+    assert score.shape == (3,) and decision.shape == (3,)
+    np.testing.assert_array_equal(decision, (score >= 0.5).astype(np.float32))
