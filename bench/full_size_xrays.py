@@ -26,7 +26,7 @@ def main() -> None:
     rows = list(csv.DictReader(open(data_dir / "chest_xray_kermany" / "manifest.csv")))
     small = np.load(data_dir / "medmnist" / "pneumoniamnist.npz")["test_images"]
     packages = [p.parent for p in sorted(REPO.glob("exported_models/*/*/model_metadata.json"))
-                if json.loads(p.read_text())["training"]["dataset"] == "pneumoniamnist"]
+                if json.loads(p.read_text())["name"] == "chest-xray-pneumonia"]
     for package in packages:
         metadata = json.loads((package / "model_metadata.json").read_text())
         test = json.loads((package / "evaluation_metrics.json").read_text())["test"]

@@ -23,12 +23,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from training import model_card
+from training import gate_eval, heatmap_regions, model_card
+from training.metrics import metrics_with_intervals
 from training.models import build_serving_model
 
 METADATA_SCHEMA_VERSION = 1
 PARITY_TOLERANCE = 1e-4
 PLOTS = ("roc.png", "confusion_matrix.png", "calibration.png")
+CONTACT_SHEET = "heatmaps_full_size.png"
 
 
 def import_tfjs_converter():
@@ -62,8 +64,8 @@ def sha256(path: Path) -> str:
 
 
 def fixture_inputs(test_images: np.ndarray, test_labels: np.ndarray, channels: int) -> list[tuple[str, np.ndarray]]:
-    """Two test images per class, plus one non-square image larger than the model's input so the
-    crop and anti-aliased resize are exercised too."""
+    """Two test images per class, one non-square image larger than the model's input so the crop
+    and anti-aliased resize are exercised too, and uniform noise (which an input gate refuses)."""
     cases = []
     for label in np.unique(test_labels):
         for index in np.flatnonzero(test_labels == label)[:2]:
@@ -73,6 +75,7 @@ def fixture_inputs(test_images: np.ndarray, test_labels: np.ndarray, channels: i
     ramp = (rows * 2 + cols)[..., np.newaxis] % 256
     noise = rng.integers(0, 40, (97, 131, channels))
     cases.append(("synthetic_97x131", np.clip(ramp + noise, 0, 255).astype(np.uint8)[np.newaxis]))
+    cases.append(("noise_120x90", rng.integers(0, 256, (1, 120, 90, channels), dtype=np.uint8)))
     return cases
 
 
@@ -88,8 +91,13 @@ def encode_fixture(name: str, image: np.ndarray, outputs: dict) -> dict:
 
 def export_package(model: keras.Model, summary: dict, metrics: dict, run_dir: Path, package_dir: Path,
                    name: str, version: str, test_split: tuple[np.ndarray, np.ndarray],
-                   rebuild_command: str) -> dict:
-    """Writes the whole package into package_dir (replacing it) and returns its metadata."""
+                   rebuild_command: str, shared_data: Path | None = None) -> dict:
+    """Writes the whole package into package_dir (replacing it) and returns its metadata.
+
+    With `shared_data` (the shared real images), the input gate is measured on its gate set
+    (training.gate_eval) and a chest model is also read on the full-size test X-rays, with a
+    contact sheet of its heat maps (training.heatmap_regions).
+    """
     if package_dir.exists():
         shutil.rmtree(package_dir)
     package_dir.mkdir(parents=True)
@@ -107,6 +115,14 @@ def export_package(model: keras.Model, summary: dict, metrics: dict, run_dir: Pa
     (package_dir / "parity_fixtures.json").write_text(json.dumps(
         {"tolerance": PARITY_TOLERANCE, "cases": fixtures}))
 
+    if shared_data is not None and metrics.get("input_check"):
+        channels = summary["dataset"]["channels"]
+        result = gate_eval.measure(saved_model.serve, *gate_eval.gate_set(name, channels, shared_data))
+        print("input gate:\n" + gate_eval.describe(result), flush=True)
+        metrics["input_check"]["measured"] = result
+    if shared_data is not None and name == "chest-xray-pneumonia":
+        metrics["full_size_test_xrays"] = read_full_size_xrays(saved_model.serve, metrics, shared_data,
+                                                              package_dir / CONTACT_SHEET, f"{name} {version}")
     (package_dir / "evaluation_metrics.json").write_text(json.dumps(metrics, indent=2))
     for plot in PLOTS:
         shutil.copy(run_dir / plot, package_dir / plot)
@@ -114,6 +130,20 @@ def export_package(model: keras.Model, summary: dict, metrics: dict, run_dir: Pa
     (package_dir / "model_metadata.json").write_text(json.dumps(metadata, indent=2))
     (package_dir / "README.md").write_text(model_card.render(metadata, metrics))
     return metadata
+
+
+def read_full_size_xrays(serve, metrics: dict, shared_data: Path, sheet: Path, title: str) -> dict:
+    """Metrics on the 20 full-size test X-rays (as uploaded), heat-map regions and a contact sheet."""
+    results = heatmap_regions.read_all(serve, heatmap_regions.full_size_xrays(shared_data))
+    labels = np.array([r["label"] for r in results])
+    probabilities = np.array([[1 - r["probability"], r["probability"]] for r in results])
+    threshold = metrics["decision"]["threshold"]
+    heatmap_regions.contact_sheet(results, threshold, sheet, f"{title}: the 20 full-size test X-rays, "
+                                  "heat map (evidence for pneumonia) on positive readings")
+    return {**metrics_with_intervals(labels, probabilities, 1, threshold),
+            "refused_by_gate": int(sum(not r["accepted"] for r in results)),
+            "heatmap_regions": heatmap_regions.summarise(results),
+            "contact_sheet": CONTACT_SHEET}
 
 
 def build_metadata(model: keras.Model, summary: dict, metrics: dict, package_dir: Path, name: str,
@@ -141,12 +171,30 @@ def build_metadata(model: keras.Model, summary: dict, metrics: dict, package_dir
         "outputs": {
             "probabilities": {"shape": [None, len(dataset["label_names"])], "meaning": "calibrated class probabilities"},
             "heatmaps": {"shape": [None, *heatmap_shape[1:]], "range": [0.0, 1.0],
-                         "meaning": "class activation map per class, covering the center square crop of the input"},
+                         "meaning": "per class, the evidence for it against the other classes (class activation "
+                                    "map of its logit minus the mean of all), scaled to [0, 1]; covers the "
+                                    "center square crop of the input"},
+            **({"input_check": {"shape": [None], "range": [0.0, 1.0],
+                                "meaning": "input gate score: how much the image looks like the training images"},
+                "input_accepted": {"shape": [None], "values": [0.0, 1.0],
+                                   "meaning": "1 when input_check >= input_check.threshold, else 0: "
+                                              "no reading is given for a refused image"}}
+               if metrics.get("input_check") else {}),
         },
         "preprocessing": "in the graph: center square crop on the short edge, anti-aliased triangle-filter "
                          f"resize to {config['image_size']}x{config['image_size']} (as MedMNIST made its "
                          "images), scale to [0, 1]; only decoding happens outside",
         "decision": metrics["decision"],
+        **({"operating_point": {k: v for k, v in metrics["operating_point"].items() if k != "test_bands"}}
+           if metrics.get("operating_point") else {}),
+        "heatmap": {"class": dataset["positive_class"],
+                    "label": (dataset["label_names"][dataset["positive_class"]]
+                              if dataset["positive_class"] is not None else None),
+                    "grid": list(heatmap_shape[1:3]),
+                    "shown_for": ("readings at or above the decision threshold" if dataset["positive_class"]
+                                  is not None else "the predicted class"),
+                    "covers": "the centre square crop of the image"},
+        **({"input_check": metrics["input_check"]} if metrics.get("input_check") else {}),
         "calibration": metrics["calibration"],
         "headline_metrics": {k: metrics["test"][k] for k in ("auc", "accuracy") if k in metrics["test"]},
         "training": {
@@ -169,23 +217,28 @@ def _tfjs_version() -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from training.evaluate import load_run
+    from training.evaluate import load_gate, load_run
     from training.train import TrainConfig, load_dataset
 
     parser = argparse.ArgumentParser(prog="python -m training.export", description=__doc__.split("\n")[0])
     parser.add_argument("--run-dir", required=True, help="a run already evaluated by training.evaluate")
     parser.add_argument("--output", required=True, help="the package directory, e.g. exported_models/NAME/VERSION")
     parser.add_argument("--name", help="model name (default: the package directory's parent's name)")
+    parser.add_argument("--shared-data", help="the shared real images, to measure the gate and read "
+                                              "the full-size X-rays (e.g. ../shared/data)")
     args = parser.parse_args(argv)
     run_dir, output = Path(args.run_dir), Path(args.output)
     summary, members = load_run(run_dir)
     metrics = json.loads((run_dir / "evaluation_metrics.json").read_text())
     config = TrainConfig(**summary["config"])
+    gate, input_check = load_gate(run_dir)
     model = build_serving_model(members, config.image_size, summary["dataset"]["channels"],
-                                metrics["calibration"]["temperature"])
+                                metrics["calibration"]["temperature"], gate,
+                                input_check["threshold"] if input_check else None)
     data = load_dataset(config)
     metadata = export_package(model, summary, metrics, run_dir, output, args.name or output.parent.name,
-                              output.name, data.splits["test"], summary["command"])
+                              output.name, data.splits["test"], summary["command"],
+                              shared_data=Path(args.shared_data) if args.shared_data else None)
     print(f"exported {metadata['name']} {metadata['version']} -> {output} "
           f"(TF.js {metadata['tfjs']['bytes'] / 1e6:.2f} MB)")
 

@@ -13,7 +13,8 @@ def package(medmnist_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("smoke")
     package_dir = pipeline.main([
         "--dataset", "breastmnist", "--data-dir", str(medmnist_dir), "--epochs", "1", "--width", "8",
-        "--output-dir", str(root / "run"), "--export-dir", str(root / "models"), "--version", "0.0.1"])
+        "--output-dir", str(root / "run"), "--export-dir", str(root / "models"), "--version", "0.0.1",
+        "--gate-epochs", "1", "--shared-data", str(medmnist_dir.parent)])
     return package_dir
 
 
@@ -56,3 +57,27 @@ def test_saved_model_reloads_and_reads_a_full_size_image(package, xray_dir):
     probabilities = outputs["probabilities"].numpy()
     assert probabilities.shape == (1, 2) and abs(probabilities.sum() - 1.0) < 1e-5
     assert outputs["heatmaps"].shape == (1, 7, 7, 2)
+    assert outputs["input_check"].shape == (1,) and outputs["input_accepted"].shape == (1,)
+
+
+def test_package_carries_a_measured_input_gate(package):
+    metadata = json.loads((package / "model_metadata.json").read_text())
+    check = metadata["input_check"]
+    assert check["expects"] == "breast ultrasound"
+    assert check["refusal"] == "This does not look like a breast ultrasound."
+    assert 0.0 < check["threshold"] <= 0.5
+    assert check["dicom"]["modalities"] == ["US"]
+    measured = check["measured"]
+    assert measured["in_domain"]["breastmnist test (MedMNIST, 28x28)"]["n"] == 156
+    assert measured["foreign"]["CT and MR (shared DICOMs, an MRI slice)"]["n"] == 4
+    assert 0.0 <= measured["foreign_refused"] <= 1.0
+    assert set(metadata["outputs"]) == {"probabilities", "heatmaps", "input_check", "input_accepted"}
+
+
+def test_operating_point_and_bands_come_from_validation(package):
+    metadata = json.loads((package / "model_metadata.json").read_text())
+    point = metadata["operating_point"]
+    assert point["threshold"] == metadata["decision"]["threshold"]
+    assert point["bands"]["below"] <= point["threshold"] <= point["bands"]["from"]
+    assert point["bands"]["names"] == ["likely normal or benign", "uncertain", "likely malignant"]
+    assert metadata["heatmap"] == {**metadata["heatmap"], "class": 0, "label": "malignant", "grid": [7, 7]}

@@ -26,8 +26,8 @@ def test_files_match_their_checksums(package):
 
 
 @pytest.mark.parametrize("package", PACKAGES, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_tfjs_model_is_under_two_megabytes(package):
-    assert sum(p.stat().st_size for p in (package / "tfjs").iterdir()) < 2_000_000
+def test_tfjs_model_is_at_most_six_megabytes(package):
+    assert sum(p.stat().st_size for p in (package / "tfjs").iterdir()) <= 6_000_000
 
 
 @pytest.mark.parametrize("package", PACKAGES, ids=lambda p: f"{p.parent.name}/{p.name}")
