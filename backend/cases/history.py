@@ -35,6 +35,12 @@ def patient_history(*, patient: User, viewer: User) -> list[dict]:
         entries.append(
             HistoryEntry(reading.completed_at, "ai_reading", reading.case_id, "reading", reading.pk, summary)
         )
+    # A refused image is no reading: its own kind, with the reason instead of a label.
+    for reading in Reading.objects.filter(case__patient=patient, status=ReadingStatus.REFUSED):
+        summary = f"{reading.refusal} ({reading.model_name} {reading.model_version}, {reading.runs_on})"
+        entries.append(
+            HistoryEntry(reading.completed_at, "ai_refused", reading.case_id, "reading", reading.pk, summary)
+        )
     reports = Report.objects.filter(case__patient=patient)
     if viewer.role == Role.PATIENT:
         reports = reports.filter(status=ReportStatus.SIGNED)

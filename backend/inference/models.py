@@ -5,7 +5,9 @@ from django.db import models
 class ActiveModel(models.Model):
     """The version of a model that new server readings use, as chosen by a clinic admin.
 
-    A model with no row here uses its newest valid version.
+    A model with no row here gets one, for its newest valid version, the first time its active
+    version is looked up (`activated_by` empty: pinned by the system), so a newer version copied
+    in later waits for an admin.
     """
 
     name = models.CharField(max_length=100, unique=True)

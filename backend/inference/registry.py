@@ -52,6 +52,11 @@ class ModelPackage:
         return (self.metadata.get("decision") or {}).get("threshold")
 
     @property
+    def input_check(self) -> dict | None:
+        """The input gate's settings; None for packages made before the gate (they accept every image)."""
+        return self.metadata.get("input_check")
+
+    @property
     def saved_model_dir(self) -> Path:
         return self.path / "saved_model"
 
@@ -147,6 +152,8 @@ def _check_metadata(metadata, *, name: str, version: str) -> None:
         raise PackageError("input.channels must be 1 or 3")
     if model_input.get("dtype", "uint8") != "uint8":
         raise PackageError(f"input.dtype {model_input.get('dtype')!r} is not supported (uint8 only)")
+    if "input_check" in metadata:
+        _check_input_check(metadata["input_check"])
     files = metadata.get("files")
     if not isinstance(files, dict) or not files:
         raise PackageError("files must map each file of the package to its SHA-256")
@@ -158,6 +165,26 @@ def _check_metadata(metadata, *, name: str, version: str) -> None:
     for required in REQUIRED_FILES:
         if required not in files:
             raise PackageError(f"files does not list {required}")
+
+
+def _check_input_check(check) -> None:
+    # A gate that cannot say why it refused, or a DICOM rule that cannot be applied, would make
+    # refused readings unexplained or let the wrong scans through: refuse the package instead.
+    if not isinstance(check, dict):
+        raise PackageError("input_check must be an object")
+    if not isinstance(check.get("refusal"), str) or not check["refusal"].strip():
+        raise PackageError("input_check.refusal must say why an image is refused")
+    if not _is_probability(check.get("threshold")):
+        raise PackageError("input_check.threshold must be a number between 0 and 1")
+    dicom = check.get("dicom")
+    if dicom is None:
+        return
+    if not isinstance(dicom, dict):
+        raise PackageError("input_check.dicom must be an object")
+    for key in ("modalities", "body_parts"):
+        values = dicom.get(key)
+        if values is not None and not (isinstance(values, list) and all(isinstance(v, str) for v in values)):
+            raise PackageError(f"input_check.dicom.{key} must list DICOM code strings")
 
 
 def _check_file(path: Path, relative: str, expected: str) -> None:

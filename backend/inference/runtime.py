@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from inference.registry import ModelPackage
+from inference.registry import ModelPackage, PackageError
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,9 @@ class Prediction:
     probabilities: list[float]  # one per label, in label_names order
     heatmaps: np.ndarray  # (height, width, labels), values in [0, 1]
     latency_ms: float  # this image's share of its batch's graph call
+    # The input gate's score and decision; None for packages made before the gate.
+    input_score: float | None = None
+    input_accepted: bool | None = None
 
 
 def device() -> str:
@@ -57,6 +60,18 @@ def model_load(package: ModelPackage):
         return model
 
 
+def _gate_outputs(package: ModelPackage, outputs: dict) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The gate's scores and decisions for a batch, or (None, None) for a package without a gate."""
+    if package.input_check is None:
+        return None, None
+    names = {"score": "input_check", "accepted": "input_accepted", **package.input_check.get("outputs", {})}
+    missing = [names[key] for key in ("score", "accepted") if names[key] not in outputs]
+    if missing:
+        # Treating such images as accepted would read scans the package says it must refuse.
+        raise PackageError(f"the graph lacks the input check outputs its metadata promises: {', '.join(missing)}")
+    return outputs[names["score"]].numpy().reshape(-1), outputs[names["accepted"]].numpy().reshape(-1)
+
+
 def predict(package: ModelPackage, images: list[np.ndarray]) -> list[Prediction]:
     """Runs the graph on decoded uint8 images (height, width, channels); one call per image size."""
     import tensorflow as tf
@@ -72,11 +87,14 @@ def predict(package: ModelPackage, images: list[np.ndarray]) -> list[Prediction]
         outputs = model.serve(tf.constant(batch, dtype=tf.uint8))
         probabilities = outputs["probabilities"].numpy()
         heatmaps = outputs["heatmaps"].numpy()
+        scores, accepted = _gate_outputs(package, outputs)
         share_ms = (time.perf_counter() - started) * 1000 / len(indices)
         for row, index in enumerate(indices):
             predictions[index] = Prediction(
                 probabilities=[float(p) for p in probabilities[row]],
                 heatmaps=np.clip(heatmaps[row], 0.0, 1.0),
                 latency_ms=share_ms,
+                input_score=None if scores is None else min(max(float(scores[row]), 0.0), 1.0),
+                input_accepted=None if accepted is None else bool(accepted[row] >= 0.5),
             )
     return predictions

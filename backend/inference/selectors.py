@@ -14,15 +14,24 @@ def models_available() -> list[ModelPackage]:
 
 
 def models_active(packages: list[ModelPackage] | None = None) -> list[ModelPackage]:
-    """The active package of each model: the admin's choice when it is valid, else the newest version."""
+    """The active package of each model: the chosen (or pinned) version when it is valid, else the newest.
+
+    A model seen for the first time gets its newest version pinned, so that a newer version copied
+    in later does not replace it before an admin activates it.
+    """
+    from inference.services import model_pin  # services read this module
+
     packages = packages_discover() if packages is None else packages
     active: dict[str, ModelPackage] = {}
     for package in packages:  # ordered by version, so the newest wins
         active[package.name] = package
-    for name, version in ActiveModel.objects.values_list("name", "version"):
-        chosen = next((p for p in packages if p.name == name and p.version == version), None)
-        if chosen is not None:
-            active[name] = chosen
+    chosen = dict(ActiveModel.objects.values_list("name", "version"))
+    for name in sorted(set(active) - set(chosen)):
+        chosen[name] = model_pin(name=name, version=active[name].version)
+    for name, version in chosen.items():
+        package = next((p for p in packages if p.name == name and p.version == version), None)
+        if package is not None:
+            active[name] = package
         elif name in active:
             logger.warning(
                 "active version %s of %s is not a valid package; using %s", version, name, active[name].version

@@ -15,6 +15,10 @@ class ModelPackageSerializer(serializers.Serializer):
     label_names = serializers.ListField(child=serializers.CharField())
     positive_class = serializers.IntegerField(allow_null=True)
     decision = serializers.DictField(source="metadata.decision", default=dict)
+    # As the package states them (docs/model-package.md); null for packages made before them.
+    operating_point = serializers.DictField(source="metadata.operating_point", default=None, allow_null=True)
+    heatmap = serializers.DictField(source="metadata.heatmap", default=None, allow_null=True)
+    input_check = serializers.DictField(source="metadata.input_check", default=None, allow_null=True)
     input = serializers.DictField(source="metadata.input")
     outputs = serializers.DictField(source="metadata.outputs", default=dict)
     headline_metrics = serializers.DictField(source="metadata.headline_metrics", default=dict)

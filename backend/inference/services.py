@@ -25,12 +25,20 @@ from cases.models import Case
 from config.errors import ApplicationError
 from imaging.models import Image
 from inference import runtime
-from inference.decision import decide, max_difference
+from imaging.models import ImageKind
+from inference.decision import Decision, decide, dicom_refusal, gate_refusal, refused, verification_difference
 from inference.models import ActiveModel
 from inference.registry import ModelPackage, PackageError, package_get
 from inference.selectors import model_active_get
 from readings.models import Reading, ReadingStatus, RunsOn
-from readings.services import reading_complete, reading_fail, reading_record, reading_request
+from readings.services import (
+    reading_complete,
+    reading_fail,
+    reading_record,
+    reading_record_refused,
+    reading_refuse,
+    reading_request,
+)
 from training.decoding import ImageDecodeError, decode_image_bytes
 
 logger = logging.getLogger(__name__)
@@ -59,13 +67,28 @@ def server_reading_request(*, case: Case, image: Image, requested_by: User, mode
 
 
 @transaction.atomic
-def browser_reading_submit(*, case: Case, image: Image, recorded_by: User, **result) -> Reading:
-    """Record a browser reading and, when its model package is installed, queue a server re-run of it."""
-    reading = reading_record(case=case, image=image, recorded_by=recorded_by, runs_on=RunsOn.BROWSER, **result)
+def browser_reading_submit(
+    *, case: Case, image: Image, recorded_by: User, input_accepted: bool = True, refusal: str = "", **result
+) -> Reading:
+    """Record a browser reading (or the browser's refusal of the image) and, when its model package
+    is installed, queue a server re-run of it."""
     try:
-        package_get(reading.model_name, reading.model_version)
+        package = package_get(result["model_name"], result["model_version"])
     except PackageError as exc:
-        logger.warning("browser reading %s is not verified: %s", reading.pk, exc)
+        package, missing = None, exc
+    if input_accepted:
+        reading = reading_record(case=case, image=image, recorded_by=recorded_by, runs_on=RunsOn.BROWSER, **result)
+    else:
+        reading = reading_record_refused(
+            case=case,
+            image=image,
+            recorded_by=recorded_by,
+            runs_on=RunsOn.BROWSER,
+            refusal=refusal or gate_refusal(package),
+            **result,
+        )
+    if package is None:
+        logger.warning("browser reading %s is not verified: %s", reading.pk, missing)
         return reading
     check = reading_request(
         case=case,
@@ -119,8 +142,16 @@ def readings_run(*, reading_id: int) -> int:
             for each in batch:
                 reading_fail(reading_id=each.pk, error=f"The model cannot be used: {exc}")
             return 0
-        images = _decode_all(batch, package)
-        runnable = [each for each in batch if each.pk in images]
+        # A DICOM whose header names another kind of scan is refused before the model runs.
+        to_read = []
+        for each in batch:
+            reason = _header_refusal(each.image, package)
+            if reason:
+                _store(each, refused(reason), backend="", latency_ms=None)
+            else:
+                to_read.append(each)
+        images = _decode_all(to_read, package)
+        runnable = [each for each in to_read if each.pk in images]
         decoded = time.perf_counter()
         predictions = runtime.predict(package, [images[each.pk] for each in runnable])
         predicted = time.perf_counter()
@@ -128,17 +159,18 @@ def readings_run(*, reading_id: int) -> int:
             time.sleep(settings.INFERENCE_TASK_DELAY_SECONDS)  # tests kill the worker here
         backend = f"tensorflow-{runtime.device()}"
         for each, prediction in zip(runnable, predictions, strict=True):
-            _store(each, package, prediction, backend=backend)
+            _store(each, decide(package, prediction), backend=backend, latency_ms=prediction.latency_ms)
+        stored = len(runnable) + len(batch) - len(to_read)
         logger.info(
             "stored %d %s %s readings (claim and decode %.0f ms, graph %.0f ms, store %.0f ms)",
-            len(runnable),
+            stored,
             package.name,
             package.version,
             (decoded - started) * 1000,
             (predicted - decoded) * 1000,
             (time.perf_counter() - predicted) * 1000,
         )
-        return len(runnable)
+        return stored
 
 
 def _load_model_of(reading_id: int) -> None:
@@ -186,19 +218,47 @@ def _decode_all(batch: list[Reading], package: ModelPackage) -> dict:
     return images
 
 
-def _store(reading: Reading, package: ModelPackage, prediction: runtime.Prediction, *, backend: str) -> None:
-    decision = decide(package, prediction)
-    difference = None
-    if reading.verifies is not None:
-        difference = max_difference(reading.verifies.probabilities, decision.probabilities)
-        if difference > settings.INFERENCE_VERIFY_TOLERANCE:
+def _header_refusal(image: Image, package: ModelPackage) -> str:
+    if image.kind != ImageKind.DICOM:
+        return ""
+    return dicom_refusal(package, modality=image.modality, body_part=image.body_part)
+
+
+def _store(reading: Reading, decision: Decision, *, backend: str, latency_ms: float | None) -> None:
+    difference, disagrees = None, False
+    browser = reading.verifies
+    if browser is not None:
+        browser_refused = browser.status == ReadingStatus.REFUSED
+        difference = verification_difference(
+            browser_refused=browser_refused,
+            browser_probabilities=browser.probabilities,
+            browser_input_score=browser.input_score,
+            server=decision,
+        )
+        # Reading an image the other side refused is a disagreement however close the scores are.
+        disagrees = browser_refused != decision.refused or difference > settings.INFERENCE_VERIFY_TOLERANCE
+        if disagrees:
             logger.warning(
-                "browser reading %s differs from the server's by %.2g (tolerance %.2g): case %s flagged",
+                "browser reading %s differs from the server's (browser %s, server %s, largest difference %.2g, "
+                "tolerance %.2g): case %s flagged",
                 reading.verifies_id,
+                "refused" if browser_refused else "read",
+                "refused" if decision.refused else "read",
                 difference,
                 settings.INFERENCE_VERIFY_TOLERANCE,
                 reading.case_id,
             )
+    if decision.refused:
+        reading_refuse(
+            reading_id=reading.pk,
+            refusal=decision.refusal,
+            input_score=decision.input_score,
+            backend=backend,
+            latency_ms=latency_ms,
+            max_difference=difference,
+            disagrees=disagrees,
+        )
+        return
     reading_complete(
         reading_id=reading.pk,
         probabilities=decision.probabilities,
@@ -207,9 +267,10 @@ def _store(reading: Reading, package: ModelPackage, prediction: runtime.Predicti
         threshold=decision.threshold,
         backend=backend,
         heatmap=decision.heatmap,
-        latency_ms=prediction.latency_ms,
+        latency_ms=latency_ms,
         max_difference=difference,
-        disagrees=difference is not None and difference > settings.INFERENCE_VERIFY_TOLERANCE,
+        disagrees=disagrees,
+        input_score=decision.input_score,
     )
 
 
@@ -223,3 +284,23 @@ def model_activate(*, name: str, version: str, actor: User) -> ModelPackage:
     ActiveModel.objects.update_or_create(name=name, defaults={"version": version, "activated_by": actor})
     audit_record(actor=actor, action="model.activate", object_type="model", object_id=name, detail={"version": version})
     return package
+
+
+@transaction.atomic
+def model_pin(*, name: str, version: str) -> str:
+    """Keep `version` active for model `name` unless a version is chosen already; returns the active one.
+
+    A system action, audited without an actor: it makes the version in use on first sight stay in
+    use, so that copying a newer package into place waits for an admin to activate it.
+    """
+    row, created = ActiveModel.objects.get_or_create(name=name, defaults={"version": version})
+    if created:
+        logger.info("model %s: version %s pinned as active (no version was chosen yet)", name, version)
+        audit_record(
+            actor=None,
+            action="model.activate",
+            object_type="model",
+            object_id=name,
+            detail={"version": version, "pinned": "the newest installed version, as none was chosen yet"},
+        )
+    return row.version

@@ -17,6 +17,7 @@ class ReadingAdmin(AuditedModelAdmin):
         "status",
         "label",
         "score",
+        "input_score",
         "flagged",
         "disagrees",
     ]

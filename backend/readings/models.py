@@ -12,6 +12,9 @@ class ReadingStatus(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+    # The image is not what the model reads (its input gate or the DICOM header said so):
+    # there is no reading, only the reason. Never a finding, never flagged.
+    REFUSED = "refused", "Refused"
 
 
 class Reading(models.Model):
@@ -39,6 +42,11 @@ class Reading(models.Model):
     heatmap = models.JSONField(null=True, blank=True)
     latency_ms = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # Why the image was refused (status "refused"), as the model package words it.
+    refusal = models.TextField(blank=True)
+    # The input gate's score in [0, 1]: how much the image looks like what the model was trained
+    # on. Null for packages without a gate and for files the DICOM header refused.
+    input_score = models.FloatField(null=True, blank=True)
     # A server reading that re-runs a browser reading points at it; once done it records the
     # largest difference between the two readings' probabilities and whether that exceeds
     # the tolerance (INFERENCE_VERIFY_TOLERANCE), in which case the case is flagged.
@@ -60,6 +68,16 @@ class Reading(models.Model):
             models.CheckConstraint(
                 condition=models.Q(threshold__isnull=True) | models.Q(threshold__gte=0, threshold__lte=1),
                 name="reading_threshold_is_probability",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(input_score__isnull=True) | models.Q(input_score__gte=0, input_score__lte=1),
+                name="reading_input_score_is_probability",
+            ),
+            # A refused image has no reading: nothing in the row may read as a finding.
+            models.CheckConstraint(
+                condition=~models.Q(status="refused")
+                | models.Q(label="", score__isnull=True, flagged=False, heatmap__isnull=True),
+                name="reading_refused_is_no_finding",
             ),
         ]
 

@@ -1,8 +1,9 @@
 """Recording AI readings.
 
-Browser readings arrive complete (`reading_record`). Server readings start pending and are
-completed or failed by the worker that runs the model (`reading_request`, `reading_complete`,
-`reading_fail`).
+Browser readings arrive complete (`reading_record`, or `reading_record_refused` when the model's
+input check turned the image down). Server readings start pending and are completed, refused or
+failed by the worker that runs the model (`reading_request`, `reading_complete`, `reading_refuse`,
+`reading_fail`). A refused reading holds no finding: no label, no probabilities, never flagged.
 """
 
 import math
@@ -20,9 +21,16 @@ from imaging.models import Image
 from readings.models import Reading, ReadingStatus, RunsOn
 
 HEATMAP_MAX_SIDE = 256
+REFUSAL_MAX_LENGTH = 2000
 
 
-def _validate_result(*, probabilities: dict, label: str, score: float, threshold: float, heatmap, latency_ms) -> None:
+def _is_probability(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value) and 0 <= value <= 1
+
+
+def _validate_result(
+    *, probabilities: dict, label: str, score: float, threshold: float, heatmap, latency_ms, input_score=None
+) -> None:
     problems: dict[str, str] = {}
     if not probabilities or not all(
         isinstance(k, str) and isinstance(v, (int, float)) and 0 <= v <= 1 for k, v in probabilities.items()
@@ -34,14 +42,30 @@ def _validate_result(*, probabilities: dict, label: str, score: float, threshold
     if (score is None) != (threshold is None):
         problems["score"] = "Give both score and threshold (binary models) or neither (multi-class models)."
     for name, value in (("score", score), ("threshold", threshold)):
-        if value is not None and (not isinstance(value, (int, float)) or not 0 <= value <= 1 or math.isnan(value)):
+        if value is not None and not _is_probability(value):
             problems[name] = "Must be a number between 0 and 1."
     if latency_ms is not None and (not isinstance(latency_ms, (int, float)) or latency_ms < 0):
         problems["latency_ms"] = "Must be zero or more."
+    if input_score is not None and not _is_probability(input_score):
+        problems["input_score"] = "Must be a number between 0 and 1."
     if heatmap is not None and not _is_heatmap(heatmap):
         problems["heatmap"] = f"Must be a rectangular grid of values in [0, 1], at most {HEATMAP_MAX_SIDE} per side."
     if problems:
         raise ApplicationError("The reading is not valid.", code="invalid_reading", details={"fields": problems})
+
+
+def _validate_refusal(*, refusal: str, input_score, latency_ms) -> None:
+    problems: dict[str, str] = {}
+    if not isinstance(refusal, str) or not refusal.strip() or len(refusal) > REFUSAL_MAX_LENGTH:
+        problems["refusal"] = f"Say why the image was refused, in at most {REFUSAL_MAX_LENGTH} characters."
+    if input_score is not None and not _is_probability(input_score):
+        problems["input_score"] = "Must be a number between 0 and 1."
+    if latency_ms is not None and (not isinstance(latency_ms, (int, float)) or latency_ms < 0):
+        problems["latency_ms"] = "Must be zero or more."
+    if problems:
+        raise ApplicationError(
+            "The refused reading is not valid.", code="invalid_reading", details={"fields": problems}
+        )
 
 
 def _is_heatmap(grid) -> bool:
@@ -67,15 +91,18 @@ def _is_flagged(score: float | None, threshold: float | None) -> bool:
     return score is not None and threshold is not None and score >= threshold
 
 
-def _after_success(*, reading: Reading, actor: User | None) -> None:
+def _after_finish(*, reading: Reading, actor: User | None) -> None:
+    """Update the case after a reading finished: its AI flag, and "AI read" once an image was read."""
     case = Case.objects.select_for_update().get(pk=reading.case_id)
+    # Refused readings are not findings: only the latest reading of an accepted image counts.
     latest = case.readings.filter(status=ReadingStatus.SUCCEEDED).order_by("-completed_at", "-id").first()
-    # Browser and server disagreeing on an image needs a doctor's eyes whatever the finding.
-    flagged = latest is not None and (latest.flagged or case.readings.filter(disagrees=True).exists())
-    if latest is not None and case.ai_flagged != flagged:
+    # Browser and server disagreeing on an image (a finding, or whether to read it at all) needs
+    # a doctor's eyes whatever the finding.
+    flagged = (latest is not None and latest.flagged) or case.readings.filter(disagrees=True).exists()
+    if case.ai_flagged != flagged:
         case.ai_flagged = flagged
         case.save(update_fields=["ai_flagged", "updated_at"])
-    if case.status == CaseStatus.SUBMITTED:
+    if reading.status == ReadingStatus.SUCCEEDED and case.status == CaseStatus.SUBMITTED:
         case_transition(case=case, to=CaseStatus.AI_READ, actor=actor)
 
 
@@ -95,6 +122,7 @@ def reading_record(
     backend: str = "",
     heatmap: list[list[float]] | None = None,
     latency_ms: float | None = None,
+    input_score: float | None = None,
 ) -> Reading:
     """Record a finished reading (a browser reading attached to the case, or a server result)."""
     _check_image_in_case(case=case, image=image)
@@ -105,6 +133,7 @@ def reading_record(
         threshold=threshold,
         heatmap=heatmap,
         latency_ms=latency_ms,
+        input_score=input_score,
     )
     if runs_on not in RunsOn.values:
         raise ApplicationError("runs_on must be browser or server.", code="invalid_reading")
@@ -125,6 +154,7 @@ def reading_record(
         flagged=_is_flagged(score, threshold),
         heatmap=heatmap,
         latency_ms=latency_ms,
+        input_score=input_score,
         completed_at=now,
     )
     audit_record(
@@ -135,7 +165,58 @@ def reading_record(
         patient_id=case.patient_id,
         detail={"case": case.pk, "image": image.pk, "runs_on": runs_on, "model": f"{model_name}@{model_version}"},
     )
-    _after_success(reading=reading, actor=recorded_by)
+    _after_finish(reading=reading, actor=recorded_by)
+    return reading
+
+
+@transaction.atomic
+def reading_record_refused(
+    *,
+    case: Case,
+    image: Image,
+    recorded_by: User | None,
+    model_name: str,
+    model_version: str,
+    runs_on: str,
+    refusal: str,
+    input_score: float | None = None,
+    backend: str = "",
+    latency_ms: float | None = None,
+) -> Reading:
+    """Record that a model refused to read an image (its input gate or the DICOM header turned it down)."""
+    _check_image_in_case(case=case, image=image)
+    _validate_refusal(refusal=refusal, input_score=input_score, latency_ms=latency_ms)
+    if runs_on not in RunsOn.values:
+        raise ApplicationError("runs_on must be browser or server.", code="invalid_reading")
+    reading = Reading.objects.create(
+        case=case,
+        image=image,
+        requested_by=recorded_by,
+        model_name=model_name,
+        model_version=model_version,
+        runs_on=runs_on,
+        backend=backend,
+        status=ReadingStatus.REFUSED,
+        refusal=refusal.strip(),
+        input_score=input_score,
+        latency_ms=latency_ms,
+        completed_at=timezone.now(),
+    )
+    audit_record(
+        actor=recorded_by,
+        action="reading.create",
+        object_type="reading",
+        object_id=reading.pk,
+        patient_id=case.patient_id,
+        detail={
+            "case": case.pk,
+            "image": image.pk,
+            "runs_on": runs_on,
+            "model": f"{model_name}@{model_version}",
+            "refused": True,
+        },
+    )
+    _after_finish(reading=reading, actor=recorded_by)
     return reading
 
 
@@ -198,6 +279,7 @@ def reading_complete(
     latency_ms: float | None = None,
     max_difference: float | None = None,
     disagrees: bool = False,
+    input_score: float | None = None,
 ) -> Reading:
     """Store a server reading's result, once: a finished reading refuses a second result (409)."""
     reading = _lock_open_reading(reading_id)
@@ -208,11 +290,13 @@ def reading_complete(
         threshold=threshold,
         heatmap=heatmap,
         latency_ms=latency_ms,
+        input_score=input_score,
     )
     reading.status = ReadingStatus.SUCCEEDED
     reading.probabilities, reading.label, reading.score, reading.threshold = probabilities, label, score, threshold
     reading.flagged = _is_flagged(score, threshold)
     reading.backend, reading.heatmap, reading.latency_ms = backend, heatmap, latency_ms
+    reading.input_score = input_score
     reading.max_difference, reading.disagrees = max_difference, disagrees
     reading.completed_at = timezone.now()
     reading.save()
@@ -226,7 +310,42 @@ def reading_complete(
         if reading.verifies_id
         else None,
     )
-    _after_success(reading=reading, actor=None)
+    _after_finish(reading=reading, actor=None)
+    return reading
+
+
+@transaction.atomic
+def reading_refuse(
+    *,
+    reading_id: int,
+    refusal: str,
+    input_score: float | None = None,
+    backend: str = "",
+    latency_ms: float | None = None,
+    max_difference: float | None = None,
+    disagrees: bool = False,
+) -> Reading:
+    """Store that the model refused a server reading's image, once (a finished reading answers 409)."""
+    reading = _lock_open_reading(reading_id)
+    _validate_refusal(refusal=refusal, input_score=input_score, latency_ms=latency_ms)
+    reading.status = ReadingStatus.REFUSED
+    reading.refusal, reading.input_score = refusal.strip(), input_score
+    reading.backend, reading.latency_ms = backend, latency_ms
+    reading.max_difference, reading.disagrees = max_difference, disagrees
+    reading.completed_at = timezone.now()
+    reading.save()
+    detail = {"refusal": reading.refusal, "input_score": input_score}
+    if reading.verifies_id:
+        detail.update(verifies=reading.verifies_id, max_difference=max_difference, disagrees=disagrees)
+    audit_record(
+        actor=None,
+        action="reading.refuse",
+        object_type="reading",
+        object_id=reading.pk,
+        patient_id=reading.case.patient_id,
+        detail=detail,
+    )
+    _after_finish(reading=reading, actor=None)
     return reading
 
 

@@ -7,7 +7,7 @@ from audit.services import audit_record
 from cases.models import Case, CaseStatus
 from cases.services import case_transition
 from config.errors import ApplicationError
-from readings.models import Reading
+from readings.models import Reading, ReadingStatus
 from reports.models import AIAgreement, Report, ReportStatus
 
 REPORTABLE = {CaseStatus.SUBMITTED, CaseStatus.AI_READ, CaseStatus.IN_REVIEW}
@@ -39,6 +39,14 @@ def _check_reading(*, case: Case, reading: Reading | None, ai_agreement: str) ->
         raise ApplicationError("The reading does not belong to this case.", code="reading_not_in_case")
     if ai_agreement != AIAgreement.NO_READING and reading is None:
         raise ApplicationError("Say which AI reading the report agrees or disagrees with.", code="reading_required")
+    # Only a finished reading of an accepted image says something to agree or disagree with.
+    if ai_agreement != AIAgreement.NO_READING and reading.status != ReadingStatus.SUCCEEDED:
+        if reading.status == ReadingStatus.REFUSED:
+            message = "The model refused this image, so the reading holds no finding to agree or disagree with."
+        else:
+            status_name = reading.get_status_display().lower()
+            message = f"The reading is {status_name}: it holds no finding to agree or disagree with."
+        raise ApplicationError(message, code="reading_has_no_finding", details={"reading": reading.pk})
 
 
 def _audit(report: Report, actor: User, action: str, **detail) -> None:

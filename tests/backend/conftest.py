@@ -96,3 +96,14 @@ def shipped_models(settings) -> Path:
     if not any(root.glob("chest-xray-pneumonia/*/model_metadata.json")):
         _require(f"no chest-xray-pneumonia package in {root} (set MODEL_PACKAGES_DIR)")
     return root
+
+
+@pytest.fixture
+def gated_chest(shipped_models):
+    """The newest shipped chest package, which must have an input gate (docs/model-package.md)."""
+    from model_packages import shipped_package
+
+    package = shipped_package(shipped_models)
+    if package.input_check is None:
+        _require(f"the newest chest package in {shipped_models} has no input gate (chest-xray-pneumonia 2.0.0 has)")
+    return package

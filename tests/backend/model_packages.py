@@ -32,6 +32,16 @@ def copy_package(package: ModelPackage, root: Path, *, version: str | None = Non
     return target
 
 
+def gate_accepts(case: dict) -> bool:
+    """Whether the package's input gate accepts a parity case (packages without a gate accept all)."""
+    return case["expected"].get("input_accepted", {"values": [1.0]})["values"] == [1.0]
+
+
+def accepted_cases(package: ModelPackage) -> list[dict]:
+    """The parity cases the package reads rather than refuses."""
+    return [case for case in parity_cases(package)[0] if gate_accepts(case)]
+
+
 def parity_cases(package: ModelPackage) -> tuple[list[dict], float]:
     """The package's parity fixtures: (cases with decoded `image` arrays, tolerance)."""
     fixtures = json.loads((package.path / "parity_fixtures.json").read_text())

@@ -64,6 +64,20 @@ DAMAGE = {
         lambda p: (p / "saved_model" / "extra.pb").write_bytes(b"unchecked"),
         "is not listed in files",
     ),
+    "an input check that gives no reason to refuse": (
+        lambda p: _edit_metadata(p, lambda m: m.update(input_check={"refusal": " ", "threshold": 0.5})),
+        "input_check.refusal",
+    ),
+    "an input check without a threshold": (
+        lambda p: _edit_metadata(p, lambda m: m.update(input_check={"refusal": "Not an X-ray.", "threshold": None})),
+        "input_check.threshold",
+    ),
+    "DICOM rules that are not lists of codes": (
+        lambda p: _edit_metadata(
+            p, lambda m: m.update(input_check={"refusal": "No.", "threshold": 0.5, "dicom": {"modalities": "CR"}})
+        ),
+        "input_check.dicom.modalities",
+    ),
     "metadata naming another version": (
         lambda p: _edit_metadata(p, lambda m: m.update(version="9.9.9")),
         "sits in",
@@ -113,6 +127,17 @@ def test_models_are_listed_with_metadata_metrics_and_the_tfjs_url(shipped_models
     assert chest["metrics"]["test"]["auc"] == package.metrics["test"]["auc"]
     assert chest["tfjs_model_url"] == f"/api/v1/models/{CHEST}/{package.version}/tfjs/model.json"
     assert chest["metadata_url"] == chest["base_url"] + "model_metadata.json"
+
+
+def test_models_are_listed_with_their_input_check_operating_point_and_heatmap_as_packaged(shipped_models, alice):
+    listed = {(m["name"], m["version"]): m for m in client_for(alice).get("/api/v1/models/").json()}
+    packages = packages_discover(shipped_models)
+    assert set(listed) == {(p.name, p.version) for p in packages}
+    for package in packages:
+        model = listed[(package.name, package.version)]
+        for key in ("input_check", "operating_point", "heatmap"):
+            # Null for packages made before these existed (the 1.0.0 versions).
+            assert model[key] == package.metadata.get(key), (package.name, package.version, key)
 
 
 def test_tfjs_files_are_served_with_long_lived_cache_headers(shipped_models):

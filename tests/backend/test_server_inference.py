@@ -13,8 +13,9 @@ from inference.decision import decide
 from inference.registry import packages_discover
 from inference.services import readings_run, server_reading_request
 from inference_cases import case_with_images, png_of, serve_directly, xray_files
-from model_packages import CHEST, copy_package, parity_cases, shipped_package
+from model_packages import CHEST, accepted_cases, copy_package, gate_accepts, parity_cases, shipped_package
 from readings.models import Reading, ReadingStatus
+from readings.services import reading_request
 
 pytestmark = pytest.mark.django_db
 
@@ -32,18 +33,30 @@ def test_server_readings_match_every_shipped_packages_parity_fixtures(shipped_mo
             np.testing.assert_allclose(
                 prediction.heatmaps.reshape(-1), expected["heatmaps"]["values"], atol=tolerance, err_msg=case["name"]
             )
+            if "input_check" in expected:  # packages with an input gate
+                [score], [accepted] = expected["input_check"]["values"], expected["input_accepted"]["values"]
+                assert prediction.input_score == pytest.approx(score, abs=tolerance), case["name"]
+                assert prediction.input_accepted is (accepted == 1.0), case["name"]
+            else:
+                assert prediction.input_score is None and prediction.input_accepted is None
 
 
 def test_each_shipped_model_stores_a_valid_server_reading(shipped_models, alice, bob):
     """Binary models store a score and threshold; multi-class ones the most probable label."""
     for package in packages_discover(shipped_models):
-        cases, _ = parity_cases(package)
-        case = case_with_images(patient=alice, blobs=[png_of(cases[0]["image"][0])])
-        reading = server_reading_request(case=case, image=case.images.get(), requested_by=bob, model_name=package.name)
+        fixture = accepted_cases(package)[0]
+        case = case_with_images(patient=alice, blobs=[png_of(fixture["image"][0])])
+        reading = reading_request(
+            case=case,
+            image=case.images.get(),
+            requested_by=bob,
+            model_name=package.name,
+            model_version=package.version,
+        )
         assert readings_run(reading_id=reading.pk) == 1
         reading.refresh_from_db()
-        assert reading.status == ReadingStatus.SUCCEEDED, reading.error
-        expected = np.array(cases[0]["expected"]["probabilities"]["values"])
+        assert reading.status == ReadingStatus.SUCCEEDED, reading.error or reading.refusal
+        expected = np.array(fixture["expected"]["probabilities"]["values"])
         assert list(reading.probabilities) == package.label_names
         np.testing.assert_allclose(list(reading.probabilities.values()), expected, atol=1e-4)
         if package.positive_class is None:
@@ -51,9 +64,32 @@ def test_each_shipped_model_stores_a_valid_server_reading(shipped_models, alice,
         else:
             assert reading.score == pytest.approx(expected[package.positive_class], abs=1e-4)
             assert reading.flagged == (reading.score >= package.threshold)
-        height, width = cases[0]["expected"]["heatmaps"]["shape"][1:3]
+        height, width = fixture["expected"]["heatmaps"]["shape"][1:3]
         assert np.array(reading.heatmap).shape == (height, width)
         assert reading.backend in ("tensorflow-cpu", "tensorflow-gpu") and reading.latency_ms > 0
+        if package.input_check is None:
+            assert reading.input_score is None
+        else:
+            assert reading.input_score == pytest.approx(fixture["expected"]["input_check"]["values"][0], abs=1e-4)
+
+
+def test_each_shipped_gated_model_refuses_its_noise_fixture_on_the_server(shipped_models, alice, bob):
+    gated = [p for p in packages_discover(shipped_models) if p.input_check is not None]
+    if not gated:
+        pytest.skip("no shipped package has an input gate")
+    for package in gated:
+        fixture = next(c for c in parity_cases(package)[0] if c["name"].startswith("noise"))
+        assert not gate_accepts(fixture), f"{package.name} {package.version} accepts noise"
+        case = case_with_images(patient=alice, blobs=[png_of(fixture["image"][0])])
+        reading = reading_request(
+            case=case, image=case.images.get(), requested_by=bob, model_name=package.name, model_version=package.version
+        )
+        readings_run(reading_id=reading.pk)
+        reading.refresh_from_db()
+        assert reading.status == ReadingStatus.REFUSED, (package.name, reading.error)
+        assert reading.refusal == package.input_check["refusal"]
+        assert reading.input_score == pytest.approx(fixture["expected"]["input_check"]["values"][0], abs=1e-4)
+        assert (reading.label, reading.probabilities, reading.flagged) == ("", {}, False)
 
 
 def test_a_server_reading_of_a_real_xray_runs_in_process_without_a_broker(
@@ -100,10 +136,10 @@ def test_a_browser_reading_is_verified_on_the_server(
     offset, disagrees, shipped_models, alice, django_capture_on_commit_callbacks
 ):
     package = shipped_package(shipped_models)
-    cases, _ = parity_cases(package)
-    case = case_with_images(patient=alice, blobs=[png_of(cases[0]["image"][0])])
+    fixture = accepted_cases(package)[0]
+    case = case_with_images(patient=alice, blobs=[png_of(fixture["image"][0])])
     image = case.images.get()
-    probabilities = [float(p) for p in cases[0]["expected"]["probabilities"]["values"]]
+    probabilities = [float(p) for p in fixture["expected"]["probabilities"]["values"]]
     # Shift probability mass so that the browser seems to see less of the finding than the server.
     shift = min(offset, probabilities[package.positive_class])
     probabilities[package.positive_class] -= shift
@@ -165,14 +201,19 @@ def test_readings_are_run_in_one_batch_and_stored_exactly_once(shipped_models, a
     assert readings_run(reading_id=readings[0].pk) == len(readings)  # one task ran them all
     for reading in readings:  # the other readings' own tasks, and redeliveries, find nothing to do
         assert readings_run(reading_id=reading.pk) == 0
-    assert set(Reading.objects.values_list("status", flat=True)) == {ReadingStatus.SUCCEEDED}
-    completions = AuditEvent.objects.filter(action="reading.complete").values_list("object_id", flat=True)
-    assert sorted(completions) == sorted(str(r.pk) for r in readings)
-    expected = {hashlib.sha256(png_of(c["image"][0])).hexdigest(): c["expected"] for c in cases}
+    finished = AuditEvent.objects.filter(action__in=("reading.complete", "reading.refuse"))
+    assert sorted(finished.values_list("object_id", flat=True)) == sorted(str(r.pk) for r in readings)
+    by_image = {hashlib.sha256(png_of(c["image"][0])).hexdigest(): c for c in cases}
     for reading in Reading.objects.select_related("image"):  # each result belongs to its own image
-        np.testing.assert_allclose(
-            list(reading.probabilities.values()), expected[reading.image.sha256]["probabilities"]["values"], atol=1e-4
-        )
+        fixture = by_image[reading.image.sha256]
+        if gate_accepts(fixture):
+            assert reading.status == ReadingStatus.SUCCEEDED, reading.error or reading.refusal
+            np.testing.assert_allclose(
+                list(reading.probabilities.values()), fixture["expected"]["probabilities"]["values"], atol=1e-4
+            )
+        else:
+            assert reading.status == ReadingStatus.REFUSED and reading.probabilities == {}
+            assert reading.input_score == pytest.approx(fixture["expected"]["input_check"]["values"][0], abs=1e-4)
 
 
 def test_an_image_that_cannot_be_decoded_fails_its_reading_with_the_reason(shipped_models, alice, bob, settings):
