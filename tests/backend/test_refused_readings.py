@@ -29,11 +29,26 @@ def noise_png() -> bytes:
     return png_of(np.random.default_rng(7).integers(0, 256, (90, 120, 1), dtype=np.uint8))
 
 
-def ct_png(medical_data_dir) -> bytes:
-    """The pixels of the real CT slice, as a PNG: no DICOM header to give it away, only the image."""
+def mr_png(medical_data_dir) -> bytes:
+    """The pixels of the real MR slice, as a PNG: no DICOM header to give it away, only the image."""
     from training.decoding import decode_image_bytes
 
-    return png_of(decode_image_bytes((medical_data_dir / "dicom" / "CT_small.dcm").read_bytes(), 1))
+    return png_of(decode_image_bytes((medical_data_dir / "dicom" / "MR_small.dcm").read_bytes(), 1))
+
+
+def fundus_jpeg() -> bytes:
+    """A real photograph of the back of an eye, as shipped with scikit-image (a training requirement)."""
+    skimage = pytest.importorskip("skimage")
+    from pathlib import Path
+
+    return (Path(skimage.__file__).parent / "data" / "retina.jpg").read_bytes()
+
+
+IMAGES_UNLIKE_A_CHEST_XRAY = {
+    "noise": lambda data_dir: noise_png(),
+    "MR slice": mr_png,
+    "fundus photograph": lambda data_dir: fundus_jpeg(),
+}
 
 
 def server_reading(case, doctor) -> Reading:
@@ -43,11 +58,11 @@ def server_reading(case, doctor) -> Reading:
     return reading
 
 
-@pytest.mark.parametrize("image", ["noise", "CT slice"])
+@pytest.mark.parametrize("image", sorted(IMAGES_UNLIKE_A_CHEST_XRAY))
 def test_the_gate_refuses_an_image_unlike_a_chest_xray_and_stores_no_finding(
     image, gated_chest, medical_data_dir, alice, bob
 ):
-    data = noise_png() if image == "noise" else ct_png(medical_data_dir)
+    data = IMAGES_UNLIKE_A_CHEST_XRAY[image](medical_data_dir)
     case = case_with_images(patient=alice, blobs=[data])
     reading = server_reading(case, bob)
 

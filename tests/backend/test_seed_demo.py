@@ -7,6 +7,8 @@ from accounts.models import CareRelationship, Role, User
 from audit.models import AuditEvent
 from cases.models import Case, CaseStatus
 from imaging.models import Image
+from inference.registry import package_get
+from inference_cases import serve_directly
 from reports.models import Report
 
 
@@ -66,11 +68,20 @@ def test_seeded_cases_are_read_by_the_model_and_the_report_cites_its_reading(med
         pytest.skip("the audit log refuses SQLite's flush after a transactional test: set DATABASE_URL")
     settings.DEBUG = True
     seed(medical_data_dir, capsys)
-    readings = Reading.objects.filter(runs_on="server")
+    readings = Reading.objects.filter(runs_on="server").select_related("image")
     # Every image of a submitted case, the JPEG 2000 DICOM included; the draft's image is not read.
     assert readings.count() == 3
-    assert all(r.status == "succeeded" and r.model_name == "chest-xray-pneumonia" for r in readings), [
-        (r.status, r.error) for r in readings]
+    assert {r.model_name for r in readings} == {"chest-xray-pneumonia"}
+    assert [r.status for r in readings if r.image.kind == "jpeg"] == ["succeeded", "succeeded"]
+    # The DICOM (an adult's CR chest radiograph) passes the header check; the model's own input
+    # gate decides whether to read it, as the graph run directly decides.
+    [dicom] = [r for r in readings if r.image.kind == "dicom"]
+    package = package_get(dicom.model_name, dicom.model_version)
+    gate = serve_directly(package, (medical_data_dir / "dicom" / "RG1_J2KI.dcm").read_bytes()).get("input_accepted")
+    if gate is None or gate == 1.0:
+        assert dicom.status == "succeeded", (dicom.status, dicom.error)
+    else:
+        assert (dicom.status, dicom.refusal) == ("refused", package.input_check["refusal"])
     report = Report.objects.get()
     assert report.reading is not None and report.reading.case_id == report.case_id
     assert report.ai_agreement == ("agrees" if report.reading.label == "normal" else "disagrees")

@@ -249,3 +249,29 @@ def test_the_decision_follows_the_models_threshold(shipped_models):
     decision = decide(package, runtime.Prediction(probabilities=just_above, heatmaps=heatmaps, latency_ms=1.0))
     assert decision.label == package.label_names[package.positive_class]
     assert decision.heatmap == [[0.75, 0.75], [0.75, 0.75]]  # the shown label's map
+
+
+def test_the_worklist_flag_follows_the_operating_point_on_real_xrays(gated_chest, medical_data_dir, alice, bob):
+    """A case is flagged when its reading is at or above the operating point's threshold, and the
+    new operating point does not flag every X-ray."""
+    point = gated_chest.metadata["operating_point"]
+    assert point["threshold"] == gated_chest.threshold  # what flags a case (docs/model-package.md)
+    files = xray_files(medical_data_dir, 20)
+    cases = [case_with_images(patient=alice, files=[path]) for path in files]
+    readings = [
+        server_reading_request(case=case, image=case.images.get(), requested_by=bob, model_name=CHEST) for case in cases
+    ]
+    for reading in readings:
+        readings_run(reading_id=reading.pk)
+    flagged_by_folder = {"NORMAL": 0, "PNEUMONIA": 0}
+    for path, case, reading in zip(files, cases, readings, strict=True):
+        reading.refresh_from_db()
+        case.refresh_from_db()
+        assert reading.status == ReadingStatus.SUCCEEDED, (path.name, reading.refusal or reading.error)
+        assert reading.threshold == point["threshold"]
+        assert reading.flagged == (reading.score >= point["threshold"]) == case.ai_flagged, path.name
+        flagged_by_folder[path.parent.name] += reading.flagged
+    worklist = client_for(bob).get("/api/v1/cases/", {"ai_flagged": "true", "page_size": 100}).json()["results"]
+    assert sorted(row["id"] for row in worklist) == sorted(case.pk for case in cases if case.ai_flagged)
+    assert flagged_by_folder["NORMAL"] < 10, "the flag fires on every normal X-ray"
+    assert flagged_by_folder["PNEUMONIA"] > 0, "the flag fires on no X-ray with pneumonia"
