@@ -100,8 +100,8 @@ def measure(serve, in_domain: dict, foreign_sets: dict) -> dict:
 
 def measure_package(package_dir: Path, shared_data: Path) -> dict:
     metadata = json.loads((package_dir / "model_metadata.json").read_text())
-    serve = tf.saved_model.load(str(package_dir / "saved_model")).serve
-    return measure(serve, *gate_set(metadata["name"], metadata["input"]["channels"], shared_data))
+    loaded = tf.saved_model.load(str(package_dir / "saved_model"))  # kept: serve needs its variables
+    return measure(loaded.serve, *gate_set(metadata["name"], metadata["input"]["channels"], shared_data))
 
 
 def describe(result: dict) -> str:

@@ -116,8 +116,8 @@ def main(argv: list[str] | None = None) -> None:
           f"(lung fields / central strip; a flat map gives the areas)")
     for package in map(Path, args.package):
         metadata = json.loads((package / "model_metadata.json").read_text())
-        serve = tf.saved_model.load(str(package / "saved_model")).serve
-        summary = summarise(read_all(serve, scans))
+        loaded = tf.saved_model.load(str(package / "saved_model"))  # kept: serve needs its variables
+        summary = summarise(read_all(loaded.serve, scans))
         print(f"{metadata['name']} {metadata['version']} ({summary['grid'][0]}x{summary['grid'][1]}): "
               f"pneumonia scans lungs {summary['pneumonia']['lungs']:.2f} centre {summary['pneumonia']['centre']:.2f}; "
               f"all 20 lungs {summary['all']['lungs']:.2f} centre {summary['all']['centre']:.2f}; "

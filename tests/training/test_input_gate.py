@@ -16,8 +16,14 @@ GATED = sorted(p.parent for p in EXPORTED_MODELS.glob("*/*/model_metadata.json")
                if "input_check" in json.loads(p.read_text()))
 
 
+_loaded = {}
+
+
 def serve(package):
-    return tf.saved_model.load(str(package / "saved_model")).serve
+    # The loaded object must outlive its serve function, which refers to its variables.
+    if package not in _loaded:
+        _loaded[package] = tf.saved_model.load(str(package / "saved_model"))
+    return _loaded[package].serve
 
 
 def accepted(model, image: np.ndarray) -> bool:
