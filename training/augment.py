@@ -67,9 +67,9 @@ def random_sharpness(images: tf.Tensor, generator: tf.random.Generator, strength
 
 
 def random_resolution_loss(images: tf.Tensor, generator: tf.random.Generator, strength: float) -> tf.Tensor:
-    """Half the batch is downscaled to a random 0.3-0.8 of its size and enlarged back (bilinear)."""
+    """Half the batch is downscaled to a random 0.2-0.8 of its size and enlarged back (bilinear)."""
     size = images.shape[1]
-    factor = generator.uniform([], 0.3, 0.8)
+    factor = generator.uniform([], 0.2, 0.8)
     small = tf.cast(tf.round(factor * size), tf.int32)
     blurred = tf.image.resize(tf.image.resize(images, [small, small], antialias=True), [size, size])
     chosen = tf.cast(generator.uniform([tf.shape(images)[0], 1, 1, 1]) < 0.5 * min(strength, 1.0), tf.float32)

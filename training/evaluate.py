@@ -135,6 +135,8 @@ def evaluate(run_dir: str | Path, data: Dataset | None = None) -> tuple[keras.Mo
                         "temperature": temperature},
         "test": metrics_with_intervals(y_test, p_test, positive, threshold),
         "val": metrics_with_intervals(y_val, p_val, positive, threshold, resamples=200),
+        **{f"{split}": metrics_with_intervals(labels, predict(model, images), positive, threshold, resamples=200)
+           for split, (images, labels) in data.splits.items() if split not in ("train", "val", "test")},
     }
     (run_dir / "evaluation_metrics.json").write_text(json.dumps(metrics, indent=2))
     names = summary["dataset"]["label_names"]
@@ -157,7 +159,7 @@ def load_gate(run_dir: Path) -> tuple[keras.Model | None, dict | None]:
 def describe(metrics: dict) -> str:
     """One line per split with the headline numbers and their intervals."""
     lines = []
-    for split in ("val", "test"):
+    for split in [s for s in ("val", "val_medmnist", "test") if s in metrics]:
         m = metrics[split]
         parts = [f"{key} {m[key]:.3f} [{m['ci95'][key][0]:.3f}, {m['ci95'][key][1]:.3f}]"
                  for key in ("auc", "accuracy", "sensitivity", "specificity", "f1", "macro_f1", "ece")

@@ -9,6 +9,12 @@ Two folders make up the Kermany train split (see ../shared/data/README.md):
 
 Validation is carved by patient: no patient has scans on both sides. The test split is MedMNIST's
 (the same test scans at 28x28); the full-size test scans stay outside the project.
+
+Each cropped scan is also an image of PneumoniaMNIST (its manifest says which). Those 28x28
+versions of the validation scans are a second validation split (`val_medmnist`): how the model
+reads MedMNIST-sized uploads. With `medmnist_versions`, the 28x28 versions of the training
+patients' scans are trained on too (enlarged to the working size), so small uploads are read
+like large ones.
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ import numpy as np
 from PIL import Image
 
 from training.data import MEDMNIST, DataError, Dataset, file_md5, load_medmnist
+from training.preprocessing import center_crop_and_resize
 
 CROPPED = "chest_xray_kermany_train"
 SQUEEZED = "chest_xray_kermany_train_224"
@@ -28,7 +35,7 @@ SOURCE_ASPECT = {0: 1.22, 1: 1.52}
 
 
 def load_real_chest_scans(root: str | os.PathLike, medmnist_dir: str | os.PathLike, size: int,
-                          val_fraction: float = 0.2, seed: int = 0) -> Dataset:
+                          val_fraction: float = 0.2, seed: int = 0, medmnist_versions: bool = False) -> Dataset:
     """The 5,216 real train scans at (size, size), a patient-level validation split, MedMNIST test."""
     root = Path(root)
     cropped = read_manifest(root / CROPPED)
@@ -37,14 +44,22 @@ def load_real_chest_scans(root: str | os.PathLike, medmnist_dir: str | os.PathLi
 
     medmnist = load_medmnist("pneumoniamnist", medmnist_dir, download=False)
     info = MEDMNIST["pneumoniamnist"]
+    x_train, y_train = _load(train, size)
+    versions_of_train = [row for row in train if row["folder"] == CROPPED]
+    if medmnist_versions:
+        x_small, y_small = _medmnist_versions(versions_of_train, medmnist.splits)
+        x_train = np.concatenate([x_train, _enlarge(x_small, size)])
+        y_train = np.concatenate([y_train, y_small])
     return Dataset(
         name="kermany-chest-xray", label_names=info.label_names, channels=1,
-        splits={"train": _load(train, size), "val": _load(val, size), "test": medmnist.splits["test"]},
+        splits={"train": (x_train, y_train), "val": _load(val, size), "test": medmnist.splits["test"],
+                "val_medmnist": _medmnist_versions(val, medmnist.splits)},
         source={"kind": "real-scans", "path": str(root),
                 "manifests": {name: file_md5(root / name / "manifest.csv") for name in (CROPPED, SQUEEZED)},
                 "train": {CROPPED: sum(r["folder"] == CROPPED for r in train),
                           SQUEEZED: sum(r["folder"] == SQUEEZED for r in train)},
                 "val_patients": len({row["patient"] for row in val}), "split": f"by patient, seed {seed}",
+                "medmnist_versions_trained_on": len(versions_of_train) if medmnist_versions else 0,
                 "test": "PneumoniaMNIST test split (28x28), " + medmnist.source["md5"]},
         positive_class=info.positive_class)
 
@@ -69,6 +84,17 @@ def read_manifest(folder: Path) -> list[dict]:
     with open(manifest, newline="") as f:
         return [{**row, "folder": folder.name, "path": folder / row["file"], "label": int(row["label"])}
                 for row in csv.DictReader(f)]
+
+
+def _medmnist_versions(rows: list[dict], splits: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The PneumoniaMNIST image each cropped scan became, with the scan's label."""
+    images = np.stack([splits[row["pneumoniamnist_split"]][0][int(row["pneumoniamnist_idx"])] for row in rows])
+    return images, np.asarray([row["label"] for row in rows], dtype=np.int64)
+
+
+def _enlarge(images: np.ndarray, size: int) -> np.ndarray:
+    resized = center_crop_and_resize(images, size).numpy()
+    return np.clip(np.round(resized), 0, 255).astype(np.uint8)
 
 
 def _load(rows: list[dict], size: int) -> tuple[np.ndarray, np.ndarray]:

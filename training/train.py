@@ -44,6 +44,7 @@ class TrainConfig:
     data_dir: str = "data/medmnist"
     image_folder: str | None = None
     real_scans: str | None = None
+    medmnist_versions: bool = False
     channels: int = 1
     architecture: str = "compact"
     weights: str | None = None
@@ -71,8 +72,8 @@ def load_dataset(config: TrainConfig) -> Dataset:
     if config.image_folder:
         return load_image_folder(config.image_folder, config.channels, config.image_size, seed=config.seed)
     if config.real_scans:
-        return load_real_chest_scans(config.real_scans, config.data_dir,
-                                     config.work_size or config.image_size, seed=config.seed)
+        return load_real_chest_scans(config.real_scans, config.data_dir, config.work_size or config.image_size,
+                                     seed=config.seed, medmnist_versions=config.medmnist_versions)
     return load_medmnist(config.dataset, config.data_dir)
 
 
@@ -184,6 +185,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weights", choices=("none", "imagenet"), default="none",
                         help="initial weights for keras.applications backbones (imagenet downloads)")
     parser.add_argument("--image-size", type=int, default=defaults.image_size)
+    parser.add_argument("--medmnist-versions", action="store_true",
+                        help="with --real-scans: also train on the PneumoniaMNIST images of the training scans")
     parser.add_argument("--work-size", type=int, help="size at which training images are cached and "
                         "augmented before the model's own resize (default: the model's size)")
     parser.add_argument("--feature-size", type=int, help="compact CNN's feature map (heat map) side; "
