@@ -29,11 +29,11 @@ def noise_png() -> bytes:
     return png_of(np.random.default_rng(7).integers(0, 256, (90, 120, 1), dtype=np.uint8))
 
 
-def mr_png(medical_data_dir) -> bytes:
-    """The pixels of the real MR slice, as a PNG: no DICOM header to give it away, only the image."""
+def slice_png(medical_data_dir, name: str) -> bytes:
+    """The pixels of a real CT or MR slice, as a PNG: no DICOM header to give it away, only the image."""
     from training.decoding import decode_image_bytes
 
-    return png_of(decode_image_bytes((medical_data_dir / "dicom" / "MR_small.dcm").read_bytes(), 1))
+    return png_of(decode_image_bytes((medical_data_dir / "dicom" / name).read_bytes(), 1))
 
 
 def fundus_jpeg() -> bytes:
@@ -46,7 +46,8 @@ def fundus_jpeg() -> bytes:
 
 IMAGES_UNLIKE_A_CHEST_XRAY = {
     "noise": lambda data_dir: noise_png(),
-    "MR slice": mr_png,
+    "CT slice": lambda data_dir: slice_png(data_dir, "CT_small.dcm"),
+    "MR slice": lambda data_dir: slice_png(data_dir, "MR_small.dcm"),
     "fundus photograph": lambda data_dir: fundus_jpeg(),
 }
 
