@@ -40,6 +40,23 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def sign_up_and_open_case(page, base_url: str, username: str, title: str):
+    """A new patient signs up on the front page and opens a case; returns the case row."""
+    from cases.models import Case
+
+    page.goto(f"{base_url}/")
+    page.wait_for_selector("#sign-up-form", state="visible")
+    page.fill("#sign-up-username", username)
+    page.fill("#sign-up-email", f"{username}@example.org")
+    page.fill("#sign-up-password", DEMO_PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_selector("#workspace", state="visible", timeout=10_000)
+    page.get_by_label("What is it about?").fill(title)
+    page.get_by_role("button", name="Open case").click()
+    page.wait_for_selector(f"#case-title:has-text('{title}')")
+    return Case.objects.get(patient__username=username, title=title)
+
+
 def sign_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
     """Signs in on the front page; doctors and administrators are taken on to their own pages."""
     page.goto(f"{base_url}/")
@@ -89,3 +106,27 @@ def finished_readings(count: int = 1, *, timeout: float = MODEL_LOAD_MS / 1000, 
             states = [(r.pk, r.status) for r in readings]
             raise AssertionError(f"after {timeout} s, {count} readings {filters} not finished: {states}")
         time.sleep(0.25)
+
+
+def server_decisions(paths: list[Path], model_name: str = "chest-xray-pneumonia") -> dict[Path, object]:
+    """What the server decides for each file with the active version of the model, computed in this
+    process by the worker's own code (decode, graph, decision): to pick real X-rays the model reads
+    as positive, negative or refuses. Returns {path: inference.decision.Decision}."""
+    from inference import runtime
+    from inference.decision import decide
+    from inference.selectors import model_active_get
+    from training.decoding import decode_image_file
+
+    package = model_active_get(model_name)
+    return {path: decide(package, prediction) for path, prediction in
+            zip(paths, runtime.predict(package, [decode_image_file(p, channels=package.channels) for p in paths]))}
+
+
+def first_read_as(paths: list[Path], *, positive: bool, model_name: str = "chest-xray-pneumonia") -> Path:
+    """The first file the active model reads (the gate accepts it) as positive, or as negative."""
+    decisions = server_decisions(paths, model_name)
+    for path, decision in decisions.items():
+        if not decision.refused and decision.score is not None and (decision.score >= decision.threshold) == positive:
+            return path
+    raise AssertionError(f"the model reads none of {[p.name for p in paths]} as {'positive' if positive else 'negative'}: "
+                         f"{[(p.name, d.refusal or d.score) for p, d in decisions.items()]}")

@@ -122,10 +122,12 @@ def test_an_admin_switches_the_model_and_reads_the_audit_log_and_the_agreement_c
     assert "AUC" in chest.locator("li[data-version='1.0.0'] dl").text_content()
     make_older_active = page.get_by_role("button", name="Make 1.0.0 active")
 
-    # Declining the confirmation changes nothing.
+    # Declining the confirmation changes nothing (the versions in use are pinned as active on first sight).
+    pinned = sorted(ActiveModel.objects.values_list("name", "version"))
+    assert (CHEST, "1.1.0") in pinned, pinned
     page.once("dialog", lambda dialog: dialog.dismiss())
     make_older_active.click()
-    assert not ActiveModel.objects.exists()
+    assert sorted(ActiveModel.objects.values_list("name", "version")) == pinned
 
     # From the keyboard, confirmed.
     page.once("dialog", lambda dialog: dialog.accept())
@@ -191,8 +193,11 @@ def test_an_admin_switches_the_model_and_reads_the_audit_log_and_the_agreement_c
     page.get_by_label("Object type").fill("model")
     page.get_by_label("Object id").fill(CHEST)
     page.get_by_role("button", name="Filter").click()
-    page.wait_for_function("document.querySelectorAll('#audit-table tbody tr').length === 1")
-    assert audit_actions(page) == ["model.activate"]
+    # Her activation and, before it, the system's pinning of the version first in use.
+    model_events = AuditEvent.objects.filter(object_type="model", object_id=CHEST).order_by("-id")
+    assert [(e.action, e.actor_id) for e in model_events] == [("model.activate", admin.pk), ("model.activate", None)]
+    page.wait_for_function("document.querySelectorAll('#audit-table tbody tr').length === 2")
+    assert audit_actions(page) == ["model.activate", "model.activate"]
     page.get_by_label("From", exact=True).fill((date.today() + timedelta(days=1)).isoformat())
     page.get_by_role("button", name="Filter").click()
     page.wait_for_selector("#audit-empty", state="visible")

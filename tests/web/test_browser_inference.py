@@ -56,10 +56,30 @@ def server_readings(package: Path, data_dir: Path) -> dict[str, dict]:
     readings = {}
     for name in files:
         pixels = decode_image_file(data_dir / name, channels=channels)
-        outputs = model.serve(tf.constant(pixels[None]))
-        readings[name] = {"probabilities": outputs["probabilities"].numpy()[0].tolist(),
-                          "sha256": hashlib.sha256(pixels.tobytes()).hexdigest(), "shape": list(pixels.shape)}
+        readings[name] = {**serve(model, pixels), "sha256": hashlib.sha256(pixels.tobytes()).hexdigest(),
+                          "shape": list(pixels.shape)}
     return readings
+
+
+def serve(model, pixels) -> dict:
+    """The SavedModel's outputs for one image: probabilities and, for a package with an input gate,
+    its score and decision (None without one)."""
+    import tensorflow as tf
+
+    outputs = model.serve(tf.constant(pixels[None]))
+    gated = "input_accepted" in outputs
+    return {"probabilities": outputs["probabilities"].numpy()[0].tolist(),
+            "input_check": float(outputs["input_check"].numpy()[0]) if gated else None,
+            "accepted": bool(outputs["input_accepted"].numpy()[0] >= 0.5) if gated else None}
+
+
+def assert_same_gate(browser: dict, server: dict, name: str) -> None:
+    """The browser's gate decides as the server's graph does, on a score within the tolerance."""
+    if server["accepted"] is None:
+        assert browser["status"] == "succeeded" and browser["inputScore"] is None, name
+        return
+    assert browser["status"] == ("succeeded" if server["accepted"] else "refused"), (name, browser, server)
+    assert abs(browser["inputScore"] - server["input_check"]) <= TOLERANCE, (name, browser["inputScore"], server)
 
 
 @pytest.fixture(scope="module")
@@ -114,16 +134,19 @@ def test_without_webassembly_the_next_backend_reads_the_same(page, server_readin
 
 
 def test_browser_and_server_probabilities_agree_on_the_full_size_xrays(page, server_readings):
+    """The probabilities within 1e-3, and the input gate (packages with one) decides alike."""
     xrays = [name for name in server_readings if name.startswith("chest_xray_kermany/")]
     assert len(xrays) == 20
     report, worst = [], 0.0
     for name in xrays:
         browser = analyse(page, name)
+        assert_same_gate(browser, server_readings[name], name)
         server = server_readings[name]["probabilities"]
         diff = max(abs(b - s) for b, s in zip(browser["probabilities"], server))
         worst = max(worst, diff)
+        gate = "" if browser["inputScore"] is None else f", input check {browser['inputScore']:.4f} {browser['status']}"
         report.append(f"{name}: browser {browser['probabilities'][1]:.6f} server {server[1]:.6f} "
-                      f"diff {diff:.2e} ({browser['timings']['totalMs']:.0f} ms)")
+                      f"diff {diff:.2e}{gate} ({browser['timings']['totalMs']:.0f} ms)")
     print("\n".join(report) + f"\nworst difference {worst:.2e} over {len(xrays)} X-rays")
     assert worst <= TOLERANCE, "\n".join(report)
 
@@ -144,6 +167,7 @@ def test_uncompressed_dicom_is_read_in_the_browser_like_on_the_server(page, serv
     name = "dicom/RG1_UNCI.dcm"
     browser = analyse(page, name)
     assert browser["pixels"]["sha256"] == server_readings[name]["sha256"]
+    assert_same_gate(browser, server_readings[name], name)  # its header says CR, CHEST: not refused by it
     diff = max(abs(b - s) for b, s in zip(browser["probabilities"], server_readings[name]["probabilities"]))
     assert diff <= TOLERANCE
 
@@ -198,22 +222,49 @@ def test_pngs_and_colour_jpegs_decode_to_the_server_pixels(page, made_dir, data_
     assert not mismatched, f"browser and server decoded these to different pixels: {mismatched}"
 
 
-def test_an_rgb_multi_class_model_reads_like_the_server(page, data_dir):
-    """Runs last: it switches the page to the shipped RGB model (decoded to 3 channels, argmax)."""
+def test_an_rgb_multi_class_model_reads_like_the_server(page, data_dir, made_dir):
+    """Runs last: it switches the page to the shipped RGB model (decoded to 3 channels, argmax). A
+    retina photograph (RetinaMNIST) is read alike; a chest X-ray gets the same gate decision on both
+    sides; with DICOM rules in the package, an MR is refused by its header with the server's words."""
+    import numpy as np
     import tensorflow as tf
+    from PIL import Image
 
+    from inference.decision import dicom_refusal
+    from inference.registry import package_validate
     from training.decoding import decode_image_file
 
     versions = sorted(p.parent for p in RGB_PACKAGE_ROOT.glob("*/model_metadata.json"))
     require(bool(versions), f"no shipped RGB model package under {RGB_PACKAGE_ROOT}")
+    retina_npz = data_dir / "medmnist" / "retinamnist.npz"
+    require(retina_npz.exists(), f"{retina_npz} not found")
     metadata = json.loads((versions[-1] / "model_metadata.json").read_text())
     assert metadata["input"]["channels"] == 3
     model = tf.saved_model.load(str(versions[-1] / "saved_model"))
     page.evaluate("(url) => window.inference.load(url)", "/rgb-model")
-    for name in ["chest_xray_kermany/NORMAL/IM-0001-0001.jpeg", "dicom/MR_small.dcm"]:
-        pixels = decode_image_file(data_dir / name, channels=3)
-        server = model.serve(tf.constant(pixels[None]))["probabilities"].numpy()[0]
-        browser = analyse(page, name)
+    Image.fromarray(np.load(retina_npz)["test_images"][0]).save(made_dir / "retina.png")
+    checked = 0
+    for name in ["made/retina.png", "chest_xray_kermany/NORMAL/IM-0001-0001.jpeg", "dicom/MR_small.dcm"]:
+        path = made_dir / "retina.png" if name.startswith("made/") else data_dir / name
+        browser = page.evaluate("(url) => window.inference.analyseUrl(url)", f"/{name}" if name.startswith("made/")
+                                else f"/data/{name}")
+        header_rules = name.endswith(".dcm") and (metadata.get("input_check") or {}).get("dicom")
+        if header_rules:
+            # Refused before decoding: the same words the server's header check uses.
+            expected = dicom_refusal(package_validate(versions[-1]), modality="MR", body_part="")
+            assert expected.startswith("The DICOM header says this is an MR (Modality MR)"), expected
+            assert browser["status"] == "refused" and browser["refusal"] == expected, browser
+            assert browser["inputScore"] is None and browser["pixels"] is None and browser["label"] is None
+            continue
+        pixels = decode_image_file(path, channels=3)
+        server = serve(model, pixels)
         assert browser["pixels"]["sha256"] == hashlib.sha256(pixels.tobytes()).hexdigest(), name
-        assert max(abs(b - s) for b, s in zip(browser["probabilities"], server)) <= TOLERANCE, name
-        assert browser["label"] == metadata["label_names"][int(server.argmax())]
+        assert max(abs(b - s) for b, s in zip(browser["probabilities"], server["probabilities"])) <= TOLERANCE, name
+        assert_same_gate(browser, server, name)
+        if browser["status"] == "succeeded":
+            assert browser["label"] == metadata["label_names"][int(np.argmax(server["probabilities"]))]
+            assert browser["heatmap"] is not None, "a multi-class reading shows its grade's heat map"
+            checked += 1
+        else:
+            assert browser["label"] is None and browser["heatmap"] is None, browser
+    assert checked >= 1, "no image was read by the RGB model"

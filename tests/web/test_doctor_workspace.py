@@ -13,12 +13,13 @@ Screenshots go to test-artifacts/doctor-*.png.
 from __future__ import annotations
 
 import datetime
+import json
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
 from live_pages import (DEMO_PASSWORD, DESKTOP, MODEL_LOAD_MS, PHONE, PageErrors, accessibility_violations,
-                        finished_readings, screenshot, sign_in)
+                        finished_readings, first_read_as, screenshot, sign_in)
 
 from bench.browser_inference import chest_xrays
 
@@ -26,9 +27,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 WORKER_WAIT_S = 120
 
 
-def xray(data_dir: Path, kind: str) -> Path:
-    row = next(r for r in chest_xrays(data_dir) if r["file"].startswith(f"{kind}/"))
-    return data_dir / "chest_xray_kermany" / row["file"]
+def xrays(data_dir: Path, kind: str) -> list[Path]:
+    return [data_dir / "chest_xray_kermany" / r["file"] for r in chest_xrays(data_dir) if r["file"].startswith(f"{kind}/")]
 
 
 def clinic():
@@ -56,7 +56,9 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
     from reports.models import Report
 
     doctor, erin = clinic()
-    pneumonia, normal = xray(data_dir, "PNEUMONIA"), xray(data_dir, "NORMAL")
+    # Real X-rays the model reads as what they are: pneumonia (with a heat map) and normal.
+    pneumonia = first_read_as(xrays(data_dir, "PNEUMONIA"), positive=True)
+    normal = first_read_as(xrays(data_dir, "NORMAL"), positive=False)
 
     # An older case the AI did not flag: submitted three days ago, read as normal on the server.
     older = case_create(created_by=erin, patient=erin, title="Annual check")
@@ -126,6 +128,18 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
     assert checks[real.pk].label in first_block.locator("td").nth(1).text_content()
     assert "agree" in first_block.text_content() and "Mismatch" not in first_block.text_content()
     assert "Mismatch" in second_block.locator(".mismatch").text_content()
+    # Beside each probability of pneumonia its band; the threshold with the goal it was chosen for.
+    metadata = json.loads((Path(portal_settings.MODEL_PACKAGES_DIR) / real.model_name / real.model_version
+                           / "model_metadata.json").read_text())
+    server_cell = first_block.locator("td").nth(1).text_content()
+    assert f"Threshold {real.threshold * 100:.1f} %" in server_cell, server_cell
+    point = metadata.get("operating_point")
+    if point:
+        bands = point["bands"]
+        score = checks[real.pk].score
+        band = bands["names"][0 if score < bands["below"] else 2 if score >= bands["from"] else 1]
+        assert band in server_cell and point["goal"] in server_cell, server_cell
+    assert "Evidence for pneumonia" in first_block.locator(".heatmap-legend").text_content()
 
     # Zoom, contrast and the heat map layer.
     heatmap = first_block.get_by_label("Heat map", exact=True)

@@ -22,13 +22,13 @@ from pathlib import Path
 import pytest
 from live_pages import (
     ARTIFACTS,
-    DEMO_PASSWORD,
     MODEL_LOAD_MS,
     PHONE,
     PageErrors,
     accessibility_violations,
     finished_readings,
     screenshot,
+    sign_up_and_open_case,
 )
 
 from bench.browser_inference import chest_xrays
@@ -40,25 +40,23 @@ TOLERANCE = 1e-3
 MODEL_FILES = "**/api/v1/models/*/*/**"
 
 
-def sign_up_and_open_case(page, base_url: str, username: str, title: str):
-    """A new patient signs up on the front page and opens a case; returns the case row."""
-    from cases.models import Case
+def package_metadata(name: str, version: str) -> dict:
+    from django.conf import settings
 
-    page.goto(f"{base_url}/")
-    page.wait_for_selector("#sign-up-form", state="visible")
-    page.fill("#sign-up-username", username)
-    page.fill("#sign-up-email", f"{username}@example.org")
-    page.fill("#sign-up-password", DEMO_PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    page.wait_for_selector("#workspace", state="visible", timeout=10_000)
-    page.get_by_label("What is it about?").fill(title)
-    page.get_by_role("button", name="Open case").click()
-    page.wait_for_selector(f"#case-title:has-text('{title}')")
-    return Case.objects.get(patient__username=username, title=title)
+    return json.loads((Path(settings.MODEL_PACKAGES_DIR) / name / version / "model_metadata.json").read_text())
 
 
-def assert_read_on_the_server(page, case, xray: Path, reason: str):
-    """The file was uploaded, the worker read it, and the page shows that reading and why."""
+def band_name(score: float, metadata: dict) -> str | None:
+    """The operating point's band of `score` (docs/model-package.md), or None without bands."""
+    bands = (metadata.get("operating_point") or {}).get("bands")
+    if not bands:
+        return None
+    return bands["names"][0 if score < bands["below"] else 2 if score >= bands["from"] else 1]
+
+
+def assert_read_on_the_server(page, case, xray: Path, reason: str, *, metadata_served: bool = True):
+    """The file was uploaded, the worker read it, and the page shows that reading and why (with the
+    probability's band, unless the model's files, its metadata among them, could not be fetched)."""
     from imaging.models import Image
 
     page.wait_for_selector("#status:has-text('read on the server')", timeout=MODEL_LOAD_MS)
@@ -71,7 +69,11 @@ def assert_read_on_the_server(page, case, xray: Path, reason: str):
     assert Image.objects.get(case=case).original_filename == xray.name
     result = page.text_content("#result")
     assert f"the server ({reading.backend}), because {reason}" in result, result
-    assert reading.label in result and f"{reading.probabilities[reading.label] * 100:.1f} %" in result
+    # The chest model is binary: the probability shown is that of pneumonia, with its band.
+    assert reading.label in result and f"Probability of pneumonia{reading.score * 100:.1f} %" in result, result
+    band = band_name(reading.score, package_metadata(reading.model_name, reading.model_version))
+    if band and metadata_served:
+        assert f"{reading.score * 100:.1f} % ({band})" in result, result
     assert xray.name in result
     assert "read on the server" in page.text_content("#case-readings")
     return reading
@@ -166,7 +168,7 @@ def test_when_the_model_cannot_load_the_portal_says_so_and_the_server_reads(cele
     assert "not possible in this browser" in page.text_content("#result")
     assert not Reading.objects.filter(case=case).exists()
     page.get_by_role("button", name=SERVER_BUTTON).click()
-    assert_read_on_the_server(page, case, xray, "the model could not run in this browser")
+    assert_read_on_the_server(page, case, xray, "the model could not run in this browser", metadata_served=failure != "503")
     assert not Reading.objects.filter(case=case, runs_on="browser").exists()
 
     violations = accessibility_violations(page)
@@ -179,7 +181,8 @@ def test_when_the_model_cannot_load_the_portal_says_so_and_the_server_reads(cele
 @pytest.mark.django_db(transaction=True)
 def test_browser_and_server_readings_of_the_20_xrays_agree(celery_worker, live_server, browser, xrays):
     """One page, one case, one model load: each X-ray is read in the browser and added; the worker
-    re-reads every one, and the two readings of each file differ by at most 1e-3."""
+    re-reads every one: the input gate decides alike, and the two readings of each file (the
+    probabilities and the gate's score) differ by at most 1e-3."""
     from readings.models import Reading
 
     assert len(xrays) == 20
@@ -202,7 +205,9 @@ def test_browser_and_server_readings_of_the_20_xrays_agree(celery_worker, live_s
         page.wait_for_selector("#add-to-case:enabled", timeout=MODEL_LOAD_MS)
         assert page.text_content("#add-to-case") == "Add to my case", page.text_content("#result")
         page.get_by_role("button", name="Add to my case").click()
-        page.wait_for_selector("#status:has-text('were added to your case')", timeout=MODEL_LOAD_MS)
+        # "The image and its reading were added to your case", or, for an image the gate refused,
+        # "The image was added to your case, without a reading".
+        page.wait_for_selector("#status:has-text('added to your case')", timeout=MODEL_LOAD_MS)
         assert page.get_by_role("alert").text_content() == "", (xray.name, page.get_by_role("alert").text_content())
     browser_s = time.monotonic() - started
     checks = finished_readings(20, case=case, verifies__isnull=False, timeout=300)
@@ -223,14 +228,21 @@ def test_browser_and_server_readings_of_the_20_xrays_agree(celery_worker, live_s
     rows = []
     for check in checks:
         reading = Reading.objects.get(pk=check.verifies_id)
-        assert check.status == "succeeded", (reading.image.original_filename, check.error)
+        assert check.status in ("succeeded", "refused"), (reading.image.original_filename, check.error)
         assert check.image_id == reading.image_id and check.model_version == reading.model_version
         assert reading.backend == "wasm"
+        # The input gate decides alike on both sides: both read the image, or both refused it.
+        assert check.status == reading.status, (reading.image.original_filename, reading.status, reading.input_score,
+                                                check.status, check.input_score)
         assert set(check.probabilities) == set(reading.probabilities)
-        difference = max(abs(reading.probabilities[k] - check.probabilities[k]) for k in reading.probabilities)
+        differences = [abs(reading.probabilities[k] - check.probabilities[k]) for k in reading.probabilities]
+        if reading.input_score is not None or check.input_score is not None:
+            differences.append(abs(reading.input_score - check.input_score))
         rows.append({"file": reading.image.original_filename, "label": reading.label, "server_label": check.label,
+                     "status": reading.status, "server_status": check.status,
+                     "input_score": reading.input_score, "server_input_score": check.input_score,
                      "browser": reading.probabilities, "server": check.probabilities,
-                     "difference": difference, "stored_max_difference": check.max_difference})
+                     "difference": max(differences), "stored_max_difference": check.max_difference})
     worst = max(rows, key=lambda row: row["difference"])
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "portal-parity.json").write_text(json.dumps({
@@ -241,6 +253,8 @@ def test_browser_and_server_readings_of_the_20_xrays_agree(celery_worker, live_s
     print(f"\n20 X-rays: worst browser-vs-server difference {worst['difference']:.2e} ({worst['file']}); "
           f"{browser_s:.1f} s to read and add in the browser, {server_s:.1f} s until all verified")
 
+    refused = [row["file"] for row in rows if row["status"] == "refused"]
+    print(f"input gate: {len(rows) - len(refused)} accepted, {len(refused)} refused {refused}")
     for row in rows:
         assert row["difference"] <= TOLERANCE, row
         assert row["stored_max_difference"] is not None and row["stored_max_difference"] <= TOLERANCE, row

@@ -3,6 +3,7 @@
 // Builders only (DOM nodes from API data); fetching stays in portal.js.
 import { bandOf } from './decision.js';
 import { element } from './page.js';
+import { findingOf } from './reading_pairs.js';
 
 /** Case states in the patient's words. */
 const STATUS_TEXT = {
@@ -77,7 +78,7 @@ export function readingItems(images, readings) {
   return images.map((image) => {
     const own = readings.filter((r) => r.image === image.id);
     const text = own.length
-      ? own.map((r) => `${readingSummary(r)} (${r.model_name} ${r.model_version}, ${RAN_ON[r.runs_on] ?? r.runs_on} ${r.backend})`).join('; ')
+      ? own.map((r) => `${readingSummary(r)} (${r.model_name} ${r.model_version}, ${[RAN_ON[r.runs_on] ?? r.runs_on, r.backend].filter(Boolean).join(' ')})`).join('; ')
       : 'no reading yet';
     return element('li', { textContent: `${image.original_filename || `image ${image.id}`}: ${text}` });
   });
@@ -129,12 +130,6 @@ function readingSummary(reading) {
 
 const percent = (p) => `${(p * 100).toFixed(1)} %`;
 
-/** The positive label of a binary model ("pneumonia"), or null. */
-function positiveLabel(metadata) {
-  const positive = metadata?.positive_class;
-  return positive == null ? null : metadata.label_names[positive];
-}
-
 /**
  * What a binary reading means, said plainly to a patient, by its band (or,
  * for packages without bands, by the decision).
@@ -154,15 +149,14 @@ export function plainMeaning(band, flagged, finding) {
 }
 
 /**
- * The rows every reading shows: the label, the probability with its band, and what it means.
+ * The rows every reading shows: the label, the probability of the finding with its band, and what it means.
  *
  * @param {{label: string, probability: number, score: number|null, flagged: boolean,
  *   band: object|null}} reading
- * @param {object|null} metadata of the package that read it (null: unknown)
+ * @param {string|null} finding the positive label of a binary model ("pneumonia"); null for multi-class
  * @returns {[string, string][]}
  */
-function findingRows({ label, probability, score, flagged, band }, metadata) {
-  const finding = positiveLabel(metadata);
+function findingRows({ label, probability, score, flagged, band }, finding) {
   if (score == null || !finding) return [['Reading', label], ['Probability', percent(probability)]];
   return [
     ['Reading', label],
@@ -180,7 +174,8 @@ function findingRows({ label, probability, score, flagged, band }, metadata) {
  * @returns {[string, string][]}
  */
 export function browserReadingRows(reading, totalMs, metadata) {
-  const first = reading.status === 'refused' ? [['Reading', `none. ${reading.refusal}`]] : findingRows(reading, metadata);
+  const finding = metadata.positive_class == null ? null : metadata.label_names[metadata.positive_class];
+  const first = reading.status === 'refused' ? [['Reading', `none. ${reading.refusal}`]] : findingRows(reading, finding);
   return [
     ...first,
     ['Model', `${reading.model.name} ${reading.model.version}`],
@@ -213,7 +208,7 @@ export function serverReadingRows(reading, reason, metadata) {
       score: reading.score,
       flagged: reading.flagged,
       band: metadata ? bandOf(reading.score, metadata) : null,
-    }, metadata);
+    }, findingOf(reading, metadata));
   return [
     ...first,
     ['Model', `${reading.model_name} ${reading.model_version}`],

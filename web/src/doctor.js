@@ -138,7 +138,7 @@ function readingCell(reading, metadata) {
     // No diagnosis: the model's input gate (or the DICOM header) turned the image down.
     const threshold = metadata?.input_check?.threshold;
     const score = reading.input_score == null ? 'not run (refused by the DICOM header)'
-      : `${reading.input_score.toFixed(3)}${threshold == null ? '' : ` (accepts from ${threshold})`}`;
+      : `${reading.input_score.toPrecision(2)}${threshold == null ? '' : ` (accepts from ${threshold.toPrecision(2)})`}`;
     return element('td', {}, [
       element('strong', { textContent: 'Not read' }), element('br'),
       reading.refusal, element('br'),

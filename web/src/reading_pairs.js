@@ -37,6 +37,13 @@ export function mismatchOf(browser, server) {
       ? `The browser refused the image ("${browser.refusal}") but the server read it.`
       : `The server refused the image ("${server.refusal}") but the browser read it.`;
   }
+  if (browser?.status === 'refused' && server?.status === 'refused') {
+    // Both refused it: the gate's scores must still agree, as the server's verification says.
+    const checked = server.verifies === browser.id && server.max_difference != null;
+    return checked && server.disagrees
+      ? `The input check scores differ by ${server.max_difference.toExponential(1)} (more than ${TOLERANCE}).`
+      : null;
+  }
   if (browser?.status !== 'succeeded' || server?.status !== 'succeeded') return null;
   if (browser.label !== server.label) {
     return `The browser read "${browser.label}" but the server read "${server.label}".`;

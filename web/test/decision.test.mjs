@@ -166,7 +166,9 @@ describe('readings from the API', () => {
   it('count a gate decision the browser and the server took differently as a mismatch', () => {
     assert.match(mismatchOf({ ...refused, id: 1 }, read({ id: 2 })), /browser refused the image/);
     assert.match(mismatchOf(read({ id: 1 }), { ...refused, id: 2 }), /server refused the image/);
-    assert.equal(mismatchOf({ ...refused, id: 1 }, { ...refused, id: 2 }), null);
+    assert.equal(mismatchOf({ ...refused, id: 1 }, { ...refused, id: 2, verifies: 1, max_difference: 2e-4, disagrees: false }), null);
+    assert.match(mismatchOf({ ...refused, id: 1 }, { ...refused, id: 2, verifies: 1, max_difference: 0.05, disagrees: true }),
+      /input check scores differ by 5\.0e-2/);
   });
 
   it('are said plainly to patients by their band', () => {

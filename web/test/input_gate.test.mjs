@@ -102,7 +102,7 @@ for (const pkg of packages) {
       if (!present(t, PHOTO, 'a photograph') || !present(t, python, 'Python with the training package')) return;
       const [pixels] = serverPixels([PHOTO], model.channels);
       const reading = await model.predict(pixels);
-      t.diagnostic(`input check ${reading.inputScore.toFixed(4)} (threshold ${model.metadata.input_check.threshold})`);
+      t.diagnostic(`input check ${reading.inputScore.toExponential(2)} (threshold ${model.metadata.input_check.threshold})`);
       assert.equal(reading.status, 'refused');
       assert.equal(reading.refusal, model.metadata.input_check.refusal);
       assert.ok(reading.inputScore < model.metadata.input_check.threshold);
