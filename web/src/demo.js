@@ -10,7 +10,7 @@ const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 /** The model the page offers first, in its active version, unless `?model=` names another. */
 const DEFAULT_MODEL = 'chest-xray-pneumonia';
-const state = { model: null, pixels: null, reading: null };
+const state = { model: null, pixels: null, reading: null, needsSignIn: false };
 
 /** Pick the backend once for the page: `?backend=wasm|webgl|cpu`, else automatic. */
 const backendReady = selectBackend(params.get('backend') ? { order: [params.get('backend')] } : {});
@@ -134,7 +134,9 @@ async function chooseModel() {
   let packages;
   try {
     packages = await modelPackages();
-  } catch {
+  } catch (error) {
+    // No API here (a plain file server), or not signed in: the list is for signed-in users.
+    if (error.status === 401 || error.status === 403) state.needsSignIn = true;
     return;
   }
   const ordered = [...packages].sort((a, b) => Number(b.active) - Number(a.active));
@@ -162,7 +164,9 @@ const modelChosen = chooseModel().catch(showError);
 const ready = backendReady.then(
   async (backend) => {
     await modelChosen;
-    setStatus(`TensorFlow.js backend: ${backend}. ${$('model').value ? 'Load the model.' : 'Enter a model package URL.'}`);
+    const next = $('model').value ? 'Load the model.'
+      : state.needsSignIn ? 'Sign in to be offered the active models, or enter a model package URL.' : 'Enter a model package URL.';
+    setStatus(`TensorFlow.js backend: ${backend}. ${next}`);
     return backend;
   },
   (error) => {

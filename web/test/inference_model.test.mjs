@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it, test } from 'node:test';
 
 import { bandOf, heatmapShown } from '../src/decision.js';
-import { browserReadingPayload, Classifier, decideLabel } from '../src/model.js';
+import { browserReadingPayload, Classifier, decideLabel, outputTensorNames } from '../src/model.js';
 import { loadGraphModelFromDisk, useWasmBackend } from './disk_model.mjs';
 
 const packagesDir = resolve(
@@ -42,6 +42,25 @@ test('decides binary models by the threshold on the positive class', () => {
 test('decides multi-class models by the highest probability', () => {
   const metadata = { positive_class: null, decision: { threshold: null } };
   assert.equal(decideLabel([0.1, 0.2, 0.5, 0.15, 0.05], metadata), 2);
+});
+
+test('names the outputs the converter left under their tensor names, by the SavedModel\'s sorted keys', () => {
+  const info = (name) => ({ name });
+  const keys = ['probabilities', 'heatmaps', 'input_check', 'input_accepted'];
+  // As tensorflowjs 4.22 writes a gated package: two float32 (N,) outputs it cannot tell apart.
+  const converted = { outputs: {
+    probabilities: info('Identity_3:0'), heatmaps: info('Identity:0'), 'Identity_1:0': info('Identity_1:0'), 'Identity_2:0': info('Identity_2:0'),
+  } };
+  assert.deepEqual(outputTensorNames(converted, keys), {
+    heatmaps: 'Identity:0', input_accepted: 'Identity_1:0', input_check: 'Identity_2:0', probabilities: 'Identity_3:0',
+  });
+  // A signature that names everything is taken as it is.
+  const named = { outputs: { probabilities: info('Identity_1:0'), heatmaps: info('Identity:0') } };
+  assert.deepEqual(outputTensorNames(named, ['probabilities', 'heatmaps']), { probabilities: 'Identity_1:0', heatmaps: 'Identity:0' });
+  // When the order does not agree with the outputs it did name, nothing is guessed.
+  const odd = { outputs: { ...converted.outputs, probabilities: info('Identity_2:0'), 'Identity_3:0': info('Identity_3:0') } };
+  delete odd.outputs['Identity_2:0'];
+  assert.equal(outputTensorNames(odd, keys).input_check, undefined);
 });
 
 const tf = await useWasmBackend();
