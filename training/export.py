@@ -55,6 +55,26 @@ def import_tfjs_converter():
     return convert_tf_saved_model
 
 
+def name_tfjs_outputs(tfjs_dir: Path, output_keys: list[str]) -> None:
+    """Gives model.json's outputs the SavedModel's names where the converter left them unnamed.
+
+    tensorflowjs 4.22 names outputs by matching dtype and shape, so two outputs of the same
+    shape (input_check and input_accepted) stay "Identity_N:0". The frozen graph's output nodes
+    are Identity, Identity_1, ... in the sorted order of the signature's keys; the outputs the
+    converter did name must agree with that order, or nothing is renamed and an error is raised.
+    """
+    path = tfjs_dir / "model.json"
+    model = json.loads(path.read_text())
+    outputs = model["signature"]["outputs"]
+    by_node = {f"Identity{'_' + str(i) if i else ''}:0": key for i, key in enumerate(sorted(output_keys))}
+    for key, spec in outputs.items():
+        if key in output_keys and by_node.get(spec["name"]) != key:
+            raise ValueError(f"model.json names {spec['name']} {key!r}; the key order says {by_node.get(spec['name'])!r}")
+    model["signature"]["outputs"] = {key if key in output_keys else by_node.get(key, key): spec
+                                     for key, spec in outputs.items()}
+    path.write_text(json.dumps(model))
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -104,6 +124,7 @@ def export_package(model: keras.Model, summary: dict, metrics: dict, run_dir: Pa
     model.export(str(package_dir / "saved_model"), verbose=False)
     import_tfjs_converter()(str(package_dir / "saved_model"), str(package_dir / "tfjs"),
                            signature_def="serving_default", saved_model_tags="serve")
+    name_tfjs_outputs(package_dir / "tfjs", list(model.output))
 
     # Fixtures come from the reloaded SavedModel: what the server will run.
     saved_model = tf.saved_model.load(str(package_dir / "saved_model"))

@@ -47,11 +47,13 @@ def build_gate(size: int, channels: int, width: int = 16, name: str = "gate") ->
     x = inputs
     if size > GATE_SIZE:
         x = keras.layers.AveragePooling2D(size // GATE_SIZE)(x)
-    # No batch normalisation: over the gate's few hundred training steps its moving variance
-    # would still remember its initial value, and images with little contrast would be scored
-    # with statistics they never had in training.
     for stage in range(3):
-        x = keras.layers.Conv2D(width * 2 ** stage, 3, padding="same", activation="relu")(x)
+        x = keras.layers.Conv2D(width * 2 ** stage, 3, padding="same", use_bias=False)(x)
+        # A short memory: the gate trains for a few hundred steps only, and with the default
+        # momentum (0.99) the moving variance would still remember its initial value of 1, far
+        # from the tiny variances of smooth images, so real scans would be scored as foreign.
+        x = keras.layers.BatchNormalization(momentum=0.9)(x)
+        x = keras.layers.Activation("relu")(x)
         x = keras.layers.MaxPooling2D(2)(x)
     x = keras.layers.GlobalAveragePooling2D()(x)
     x = keras.layers.Dense(1, activation="sigmoid")(x)
