@@ -19,8 +19,9 @@ api_v1 = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]), name="docs"),
 ]
 
-# The in-browser reading of the pneumonia model, for trying a model without an account.
-IN_BROWSER_READING = "/static/web/demo.html?model=/api/v1/models/chest-xray-pneumonia/1.0.0"
+# The in-browser reading of the pneumonia model, for trying a model without an account: the page
+# asks GET /api/v1/models/ which version is active, so no version is named here.
+IN_BROWSER_READING = "/static/web/demo.html?model=chest-xray-pneumonia"
 # The front page is the patient portal: sign in, open a case, read an X-ray in the browser.
 PATIENT_PORTAL = "/static/web/portal.html"
 

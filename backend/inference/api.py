@@ -27,6 +27,11 @@ SHORT_LIVED = "public, max-age=300"
 
 
 class ModelListView(APIView):
+    # Which models are installed, and their published metrics, are no one's patient data: the demo
+    # page asks it before anyone signs in (the model files themselves are public too).
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
     @extend_schema(responses=ModelPackageSerializer(many=True))
     def get(self, request):
         """Installed model packages that passed their checks, with metadata, metrics and TF.js URLs."""

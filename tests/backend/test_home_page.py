@@ -1,6 +1,8 @@
 """The front page: the patient portal, served by Django from the browser bundle."""
 import json
 
+import pytest
+
 from django.contrib.staticfiles import finders
 
 from config.urls import IN_BROWSER_READING, PATIENT_PORTAL
@@ -26,8 +28,13 @@ def test_the_bundles_and_their_wasm_files_are_static_files():
         assert finders.find(f"web/{name}"), f"web/dist/{name} is missing: run `npm run build` in web/"
 
 
-def test_the_model_the_demo_names_is_served(anon_client):
-    model = IN_BROWSER_READING.split("model=")[1]
-    response = anon_client.get(f"{model}/tfjs/model.json")
+@pytest.mark.django_db
+def test_the_model_the_demo_names_is_served_in_its_active_version(anon_client):
+    name = IN_BROWSER_READING.split("model=")[1]
+    listed = anon_client.get("/api/v1/models/")
+    assert listed.status_code == 200
+    active = [m for m in listed.json() if m["name"] == name and m["active"]]
+    assert len(active) == 1
+    response = anon_client.get(f"/api/v1/models/{name}/{active[0]['version']}/tfjs/model.json")
     assert response.status_code == 200
     assert json.loads(b"".join(response.streaming_content))["format"] == "graph-model"
