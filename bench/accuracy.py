@@ -37,7 +37,7 @@ REAL_KEYS = ("auc", "accuracy", "sensitivity", "specificity")
 def print_real_scans(metadata: dict, metrics: dict) -> None:
     full = metrics.get("full_size_test_xrays")
     if metadata["training"]["dataset"] != "kermany-chest-xray" or not full:
-        print("  real scans: none measured (this model's only data here is 28x28 MedMNIST)")
+        print("  real scans: not measured in its package (it was trained and evaluated on 28x28 MedMNIST only)")
         return
     val = metrics["val"]
     print(f"  {'real scans':<44} " + " ".join(f"{k[:5]:>6}" for k in REAL_KEYS))

@@ -123,6 +123,7 @@ def train_gate(in_domain: np.ndarray, foreign_images: np.ndarray, size: int, cha
     Inverted in-domain images are foreign too (a negative print is not the image the model knows).
     """
     keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
     rng = np.random.default_rng(seed)
     inverted = 1.0 - in_domain[rng.permutation(len(in_domain))[:len(in_domain) // 4]]
     negatives = np.concatenate([foreign_images, inverted])

@@ -99,8 +99,8 @@ def render(metadata: dict, metrics: dict) -> str:
     training, test, val = metadata["training"], metrics["test"], metrics["val"]
     size = metadata["input"]["model_size"]
     decision = metrics["decision"]
-    decision_text = (f"positive when {decision['on']} >= {decision['threshold']:.4f}; the threshold "
-                     f"{decision['rule']}" if decision["threshold"] is not None else decision["rule"])
+    decision_text = (f"positive when {decision['on']} >= {decision['threshold']:.4f}; how the threshold was "
+                     f"chosen: {decision['rule']}" if decision["threshold"] is not None else decision["rule"])
     labels = ", ".join(f"{i}: {name}" for i, name in enumerate(metadata["label_names"]))
     confusion = "\n".join("| " + metadata["label_names"][i] + " | " + " | ".join(map(str, row)) + " |"
                           for i, row in enumerate(test["confusion_matrix"]))
@@ -114,7 +114,7 @@ qualified clinician.
 
 ## Intended use
 Second reading and triage support on images like its training data:
-{training['dataset']} ({training['source'].get('url', training['source'].get('path', ''))}).
+{training['dataset']} ({training['source'].get('url', 'real scans, see Training below')}).
 Input: {metadata['input']['color']} image of any size, decoded to uint8; the graph center-crops it
 to a square and brings it to {size}x{size} with an anti-aliased resize.
 
