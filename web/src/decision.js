@@ -154,3 +154,18 @@ export function dicomRefusal(header, metadata) {
   }
   return null;
 }
+
+/**
+ * What a reader should know about the data behind a model: a note when it was
+ * trained and tested only on MedMNIST's small images, so how it reads a
+ * full-size image is unmeasured; "" for a model measured on real scans.
+ *
+ * @param {object} metadata the package's model_metadata.json
+ * @returns {string}
+ */
+export function trainingDataNote(metadata) {
+  if (metadata?.training?.source?.kind !== 'medmnist') return '';
+  const size = metadata.input?.model_size;
+  return `This model was trained and tested only on small (${size}x${size}) public images: `
+    + 'how well it reads a full-size image has not been measured.';
+}

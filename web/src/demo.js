@@ -1,7 +1,7 @@
 // Demo page: choose a model and an image, see the reading and the heat map.
 // Also exposes `window.inference` so browser tests and the benchmark drive the
 // exact code path a user triggers.
-import { bandOf, noHeatmapText, operatingPoint } from './decision.js';
+import { bandOf, noHeatmapText, operatingPoint, trainingDataNote } from './decision.js';
 import { heatmapLegend } from './heatmap_legend.js';
 import { drawReading, loadModel, readImage, selectBackend, UnsupportedInBrowserError } from './inference.js';
 import { activePackage, modelPackages } from './model_packages.js';
@@ -32,6 +32,9 @@ async function load(baseUrl) {
   });
   state.model = model;
   $('file').disabled = false;
+  const note = trainingDataNote(model.metadata);
+  $('data-note').textContent = note;
+  $('data-note').hidden = !note;
   setStatus(`Model ${model.metadata.name} ${model.metadata.version} ready on ${backend} (${model.loadMs.toFixed(0)} ms).`);
   return { name: model.metadata.name, version: model.metadata.version, backend, loadMs: model.loadMs };
 }
@@ -135,7 +138,7 @@ async function chooseModel() {
   try {
     packages = await modelPackages();
   } catch (error) {
-    // No API here (a plain file server), or not signed in: the list is for signed-in users.
+    // No API here (a plain file server), or a server that shows its models to signed-in users only.
     if (error.status === 401 || error.status === 403) state.needsSignIn = true;
     return;
   }

@@ -9,6 +9,7 @@ import { describe, it, test } from 'node:test';
 
 import {
   bandOf, decideLabel, dicomRefusal, gateAccepts, heatmapClass, heatmapShown, noHeatmapText, operatingPoint, refusalText,
+  trainingDataNote,
 } from '../src/decision.js';
 import { dicomHeader } from '../src/dicom.js';
 import { findingOf, isPositive, mismatchOf, shownHeatmap } from '../src/reading_pairs.js';
@@ -176,4 +177,11 @@ describe('readings from the API', () => {
     assert.match(plainMeaning({ index: 1 }, true, 'pneumonia'), /cannot tell/);
     assert.match(plainMeaning(null, true, 'pneumonia'), /signs that may mean pneumonia/);
   });
+});
+
+test('models measured only on 28x28 MedMNIST images say so; the real-scan chest model does not', () => {
+  const metadata = (path) => JSON.parse(readFileSync(join(repo, 'exported_models', path, 'model_metadata.json'), 'utf8'));
+  assert.match(trainingDataNote(metadata('breast-ultrasound-malignancy/1.1.0')), /only on small \(28x28\) public images/);
+  assert.match(trainingDataNote(metadata('retina-diabetic-retinopathy/1.1.0')), /has not been measured/);
+  assert.equal(trainingDataNote(metadata('chest-xray-pneumonia/2.0.0')), '');
 });
