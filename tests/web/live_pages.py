@@ -130,3 +130,27 @@ def first_read_as(paths: list[Path], *, positive: bool, model_name: str = "chest
             return path
     raise AssertionError(f"the model reads none of {[p.name for p in paths]} as {'positive' if positive else 'negative'}: "
                          f"{[(p.name, d.refusal or d.score) for p, d in decisions.items()]}")
+
+
+def jpeg2000_dicom(xray: Path, out: Path, template: Path) -> Path:
+    """A real X-ray as a JPEG 2000 DICOM (CR, chest): a file the browser cannot decode.
+
+    The header comes from a real CR radiograph (`template`); the pixels are the X-ray's, 8-bit
+    MONOCHROME2, compressed losslessly, so the server reads exactly the X-ray's pixels.
+    """
+    import numpy as np
+    import pydicom
+    from PIL import Image
+    from pydicom.uid import JPEG2000Lossless
+
+    pixels = np.asarray(Image.open(xray).convert("L"))
+    dataset = pydicom.dcmread(template)
+    dataset.Rows, dataset.Columns = pixels.shape
+    dataset.BitsAllocated, dataset.BitsStored, dataset.HighBit, dataset.PixelRepresentation = 8, 8, 7, 0
+    dataset.PhotometricInterpretation = "MONOCHROME2"
+    for keyword in ("WindowCenter", "WindowWidth", "RescaleSlope", "RescaleIntercept", "RescaleType", "VOILUTSequence"):
+        if keyword in dataset:
+            delattr(dataset, keyword)
+    dataset.compress(JPEG2000Lossless, pixels)
+    dataset.save_as(out)
+    return out

@@ -17,7 +17,8 @@ import math
 from pathlib import Path
 
 import pytest
-from live_pages import MODEL_LOAD_MS, PHONE, accessibility_violations, finished_readings, first_read_as, require, screenshot
+from live_pages import (MODEL_LOAD_MS, PHONE, accessibility_violations, finished_readings, first_read_as,
+                        jpeg2000_dicom, require, screenshot)
 
 from bench.browser_inference import chest_xrays, default_data_dir
 
@@ -159,13 +160,20 @@ def sign_report(case, reading) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_file_the_browser_cannot_decode_is_read_on_the_server_once_added(celery_worker, live_server, browser):
-    """JPEG 2000 DICOM has no decoder in the browser: the portal says so and the server reads it."""
+def test_a_file_the_browser_cannot_decode_is_read_on_the_server_once_added(celery_worker, live_server, browser,
+                                                                           tmp_path):
+    """JPEG 2000 DICOM has no decoder in the browser: the portal says so and the server reads it.
+
+    The file is a real pediatric X-ray in a real CR header: the shared JPEG 2000 radiograph is an
+    adult's, which the chest model's input gate refuses (tested in tests/web/test_input_gate_and_heatmaps.py).
+    """
     from cases.models import Case
     from readings.models import Reading
 
-    dicom = default_data_dir() / "dicom" / "RG1_J2KI.dcm"
-    require(dicom.exists(), f"{dicom} not found (set MEDICAL_DATA_DIR to the data directory)")
+    template = default_data_dir() / "dicom" / "RG1_UNCI.dcm"
+    xray = default_data_dir() / "chest_xray_kermany" / "PNEUMONIA" / "person10_virus_35.jpeg"
+    require(template.exists() and xray.exists(), f"{template} or {xray} not found (set MEDICAL_DATA_DIR)")
+    dicom = jpeg2000_dicom(xray, tmp_path / "xray-jpeg2000.dcm", template)
     page = browser.new_page(viewport=PHONE)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -190,7 +198,7 @@ def test_a_file_the_browser_cannot_decode_is_read_on_the_server_once_added(celer
     assert page.get_by_role("alert").text_content() == "", page.get_by_role("alert").text_content()
     [reading] = finished_readings(case=case)
     assert reading.runs_on == "server" and reading.model_name == "chest-xray-pneumonia"
-    # The JPEG 2000 radiograph's header says CR, CHEST: the server's header check lets it through.
+    # The header says CR, CHEST: the server's header check lets it through, and the gate too.
     assert reading.status == "succeeded", (reading.error, reading.refusal)
     assert math.isclose(sum(reading.probabilities.values()), 1.0, abs_tol=1e-4)
     result = page.text_content("#result")
