@@ -98,3 +98,12 @@ def test_synthetic_images_are_reproducible_and_varied():
     assert all(np.array_equal(a[1], b[1]) for a, b in zip(first, again))
     assert len({name for name, _ in first}) == 7
     assert all(image.dtype == np.uint8 and image.shape == (256, 256, 3) for _, image in first)
+
+
+def test_the_adult_chest_radiograph_passes_its_header_but_not_the_pediatric_chest_gate(dicom_dir):
+    """RG1_UNCI.dcm is an adult's CR chest film: 2.0.0 knows children's X-rays only and says so
+    (1.0.0 read it as pneumonia, 90.5 %)."""
+    package = EXPORTED_MODELS / "chest-xray-pneumonia" / "2.0.0"
+    rules = json.loads((package / "model_metadata.json").read_text())["input_check"]["dicom"]
+    assert "CR" in rules["modalities"] and "CHEST" in rules["body_parts"]
+    assert not accepted(serve(package), decode_image_file(dicom_dir / "RG1_UNCI.dcm", 1))
