@@ -92,8 +92,9 @@ def main(argv: list[str] | None = None) -> None:
     fit_gate(config, data)
     model, metrics = evaluate(run_dir, data)
     package_dir = source.parent / args.version
-    exported = export_package(model, summary, metrics, run_dir, package_dir, metadata["name"], args.version,
-                              data.splits["test"], command, shared_data=Path(args.shared_data))
+    exported = export_package(model, summary=summary, metrics=metrics, run_dir=run_dir, package_dir=package_dir,
+                              name=metadata["name"], version=args.version, test_split=data.splits["test"],
+                              rebuild_command=command, shared_data=Path(args.shared_data))
     print(f"exported {exported['name']} {exported['version']} -> {package_dir}")
 
 

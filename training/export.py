@@ -109,7 +109,7 @@ def encode_fixture(name: str, image: np.ndarray, outputs: dict) -> dict:
     }
 
 
-def export_package(model: keras.Model, summary: dict, metrics: dict, run_dir: Path, package_dir: Path,
+def export_package(model: keras.Model, *, summary: dict, metrics: dict, run_dir: Path, package_dir: Path,
                    name: str, version: str, test_split: tuple[np.ndarray, np.ndarray],
                    rebuild_command: str, shared_data: Path | None = None) -> dict:
     """Writes the whole package into package_dir (replacing it) and returns its metadata.
@@ -142,18 +142,20 @@ def export_package(model: keras.Model, summary: dict, metrics: dict, run_dir: Pa
         print("input gate:\n" + gate_eval.describe(result), flush=True)
         metrics["input_check"]["measured"] = result
     if shared_data is not None and name == "chest-xray-pneumonia":
-        metrics["full_size_test_xrays"] = read_full_size_xrays(saved_model.serve, metrics, shared_data,
-                                                              package_dir / CONTACT_SHEET, f"{name} {version}")
+        metrics["full_size_test_xrays"] = read_full_size_xrays(
+            saved_model.serve, metrics=metrics, shared_data=shared_data, sheet=package_dir / CONTACT_SHEET,
+            title=f"{name} {version}")
     (package_dir / "evaluation_metrics.json").write_text(json.dumps(metrics, indent=2))
     for plot in PLOTS:
         shutil.copy(run_dir / plot, package_dir / plot)
-    metadata = build_metadata(model, summary, metrics, package_dir, name, version, rebuild_command)
+    metadata = build_metadata(model, summary=summary, metrics=metrics, package_dir=package_dir, name=name,
+                              version=version, rebuild_command=rebuild_command)
     (package_dir / "model_metadata.json").write_text(json.dumps(metadata, indent=2))
     (package_dir / "README.md").write_text(model_card.render(metadata, metrics))
     return metadata
 
 
-def read_full_size_xrays(serve, metrics: dict, shared_data: Path, sheet: Path, title: str) -> dict:
+def read_full_size_xrays(serve, *, metrics: dict, shared_data: Path, sheet: Path, title: str) -> dict:
     """Metrics on the 20 full-size test X-rays (as uploaded), heat-map regions and a contact sheet."""
     results = heatmap_regions.read_all(serve, heatmap_regions.full_size_xrays(shared_data))
     labels = np.array([r["label"] for r in results])
@@ -167,7 +169,7 @@ def read_full_size_xrays(serve, metrics: dict, shared_data: Path, sheet: Path, t
             "contact_sheet": CONTACT_SHEET}
 
 
-def build_metadata(model: keras.Model, summary: dict, metrics: dict, package_dir: Path, name: str,
+def build_metadata(model: keras.Model, *, summary: dict, metrics: dict, package_dir: Path, name: str,
                    version: str, rebuild_command: str) -> dict:
     config, dataset = summary["config"], summary["dataset"]
     heatmap_shape = model.output["heatmaps"].shape
@@ -257,8 +259,9 @@ def main(argv: list[str] | None = None) -> None:
                                 metrics["calibration"]["temperature"], gate,
                                 input_check["threshold"] if input_check else None)
     data = load_dataset(config)
-    metadata = export_package(model, summary, metrics, run_dir, output, args.name or output.parent.name,
-                              output.name, data.splits["test"], summary["command"],
+    metadata = export_package(model, summary=summary, metrics=metrics, run_dir=run_dir, package_dir=output,
+                              name=args.name or output.parent.name, version=output.name,
+                              test_split=data.splits["test"], rebuild_command=summary["command"],
                               shared_data=Path(args.shared_data) if args.shared_data else None)
     print(f"exported {metadata['name']} {metadata['version']} -> {output} "
           f"(TF.js {metadata['tfjs']['bytes'] / 1e6:.2f} MB)")

@@ -54,8 +54,9 @@ def main(argv: list[str] | None = None) -> Path:
     model, metrics = evaluate(config.output_dir, data)
     name = args.name or MODEL_NAMES.get(data.name) or Path(config.image_folder).name
     package_dir = Path(args.export_dir) / name / args.version
-    metadata = export_package(model, summary, metrics, Path(config.output_dir), package_dir, name,
-                              args.version, data.splits["test"], command,
+    metadata = export_package(model, summary=summary, metrics=metrics, run_dir=Path(config.output_dir),
+                              package_dir=package_dir, name=name, version=args.version,
+                              test_split=data.splits["test"], rebuild_command=command,
                               shared_data=Path(args.shared_data) if args.gate else None)
     print(f"exported {name} {args.version} -> {package_dir} "
           f"(TF.js {metadata['tfjs']['bytes'] / 1e6:.2f} MB, trained in {summary['training_seconds']} s)")
