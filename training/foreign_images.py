@@ -90,6 +90,26 @@ def pydicom_test_dicoms() -> list[tuple[str, np.ndarray]]:
     return dicom_images(files)
 
 
+# pydicom-data files whose images the gates learned from (pydicom's own copies of 693 and
+# liver), held out elsewhere (MR-SIEMENS) or of a chest (RG1): left out of the unseen set.
+PYDICOM_DATA_LEFT_OUT = ("693", "liver", "MR-SIEMENS", "RG1")
+
+
+def pydicom_data_dicoms() -> list[tuple[str, np.ndarray]]:
+    """The pydicom-data package's DICOMs, which no gate trained on: an extremity radiograph (RG3),
+    CT, MR, NM, ultrasound and others; one file per image (its compressed variants left out)."""
+    import data_store  # the pydicom-data package
+    folder = Path(data_store.__file__).parent / "data"
+    images, seen = [], set()
+    for name, image in dicom_images(sorted(folder.glob("*.dcm"))):
+        base = Path(name.split(":")[1]).stem.split("_")[0]
+        if base.startswith(PYDICOM_DATA_LEFT_OUT) or base in seen:
+            continue
+        seen.add(base)
+        images.append((name, image))
+    return images
+
+
 def synthetic(count: int, seed: int, size: int = 256) -> list[tuple[str, np.ndarray]]:
     """Noise, blanks, gradients, shapes, text pages and charts: things people upload by mistake."""
     rng = np.random.default_rng(seed)

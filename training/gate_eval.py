@@ -49,6 +49,8 @@ def gate_set(model_name: str, channels: int, shared_data: Path) -> tuple[dict, d
     foreign_sets = {
         "held-out photographs and pictures": [image for _, image in held_out],
         "CT and MR (shared DICOMs, an MRI slice)": [image for _, image in dicoms] + [foreign.mri_slice()],
+        "pydicom-data DICOMs (an extremity radiograph, CT, MR, NM, ultrasound...)":
+            [image for _, image in foreign.pydicom_data_dicoms()],
         "other MedMNIST test sets": other,
         "synthetic (noise, blanks, gradients, shapes, pages, charts; unseen seed)":
             [image for _, image in foreign.synthetic(350, seed=99)],

@@ -107,3 +107,12 @@ def test_the_adult_chest_radiograph_passes_its_header_but_not_the_pediatric_ches
     rules = json.loads((package / "model_metadata.json").read_text())["input_check"]["dicom"]
     assert "CR" in rules["modalities"] and "CHEST" in rules["body_parts"]
     assert not accepted(serve(package), decode_image_file(dicom_dir / "RG1_UNCI.dcm", 1))
+
+
+def test_the_chest_gate_refuses_dicoms_it_never_saw_another_body_parts_radiograph_among_them():
+    package = EXPORTED_MODELS / "chest-xray-pneumonia" / "2.0.0"
+    unseen = foreign.pydicom_data_dicoms()
+    names = [name for name, _ in unseen]
+    assert "dicom:RG3_J2KI.dcm" in names and len(unseen) >= 8  # RG3: a CR radiograph of an extremity
+    let_through = [name for name, image in unseen if accepted(serve(package), foreign.to_channels(image, 1))]
+    assert not let_through, let_through
