@@ -14,7 +14,7 @@ from accounts.models import User
 from audit.services import audit_record
 from cases.models import Case, CaseStatus
 from config.errors import ApplicationError
-from imaging.decoding import decode_upload, render_preview
+from imaging.validation import decode_upload, render_preview
 from imaging.models import Image
 
 logger = logging.getLogger(__name__)

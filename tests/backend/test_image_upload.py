@@ -343,3 +343,50 @@ def test_real_dicom_stripped_of_its_pixel_data_is_refused(alice, case, settings,
     response = post_file(alice, case, "MR_small.dcm", buffer.getvalue())
     assert_refused(response, 422, "dicom_without_pixels", settings)
     assert response.json()["error"]["message"] == "The DICOM file holds no image (it has no pixel data)."
+
+
+def colour_dicom(path: Path) -> bytes:
+    """A real DICOM's image stored as RGB (Samples per Pixel 3), as a secondary capture would."""
+    from io import BytesIO
+
+    import numpy as np
+
+    dataset = pydicom.dcmread(path)
+    gray = dataset.pixel_array.astype(np.float64)
+    gray = np.round((gray - gray.min()) * (255 / (gray.max() - gray.min()))).astype(np.uint8)
+    dataset.PixelData = np.stack([gray, gray // 2, 255 - gray], axis=-1).tobytes()
+    dataset.SamplesPerPixel, dataset.PlanarConfiguration = 3, 0
+    dataset.PhotometricInterpretation = "RGB"
+    dataset.BitsAllocated, dataset.BitsStored, dataset.HighBit = 8, 8, 7
+    dataset.PixelRepresentation = 0
+    for keyword in ("RescaleSlope", "RescaleIntercept", "WindowCenter", "WindowWidth"):
+        if keyword in dataset:
+            delattr(dataset, keyword)
+    buffer = BytesIO()
+    dataset.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()
+
+
+def test_colour_dicom_is_refused_because_no_reader_can_read_it(alice, case, settings, medical_data_dir):
+    content = colour_dicom(medical_data_dir / "dicom" / "CT_small.dcm")
+    response = post_file(alice, case, "colour.dcm", content)
+    assert_refused(response, 415, "unsupported_dicom_colour", settings)
+    assert "grayscale" in response.json()["error"]["message"]
+
+
+def test_16_bit_png_is_accepted_with_a_stretched_preview(alice, case, settings):
+    import numpy as np
+    from io import BytesIO
+
+    from PIL import Image as PILImage
+
+    ramp = np.tile(np.linspace(0, 4000, 256).astype(np.uint16), (64, 1))
+    buffer = BytesIO()
+    PILImage.fromarray(ramp).save(buffer, format="PNG")
+    response = post_file(alice, case, "deep.png", buffer.getvalue())
+    assert response.status_code == 201, response.content
+    image = Image.objects.get()
+    with image.preview.open("rb") as stream:
+        preview = np.asarray(PILImage.open(stream))
+    assert preview.min() == 0 and preview.max() == 255
+    assert (preview == 255).mean() < 0.05  # not the clipped, mostly white picture

@@ -84,3 +84,22 @@ def test_exif_orientation_is_applied_as_browsers_do(tmp_path):
     exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
     Image.new("L", (40, 20), 128).save(tmp_path / "phone.jpg", exif=exif)
     assert decode_image_file(tmp_path / "phone.jpg", channels=1).shape == (40, 20, 1)
+
+
+def test_16_bit_png_is_stretched_over_its_range_not_clipped(tmp_path):
+    from PIL import Image
+    ramp = np.tile(np.linspace(0, 4000, 256).astype(np.uint16), (16, 1))
+    Image.fromarray(ramp).save(tmp_path / "ramp.png")
+    pixels = decode_image_file(tmp_path / "ramp.png", channels=1)[..., 0]
+    expected = np.round(ramp / 4000 * 255).astype(np.uint8)
+    assert np.array_equal(pixels, expected)
+
+
+def test_colour_dicom_is_refused_before_its_pixels_are_decoded(dicom_dir, tmp_path):
+    dataset = pydicom.dcmread(dicom_dir / "MR_small.dcm")
+    dataset.SamplesPerPixel = 3
+    dataset.PhotometricInterpretation = "RGB"
+    dataset.save_as(tmp_path / "colour.dcm")
+    with pytest.raises(ImageDecodeError, match="colour.dcm: colour DICOM images are not supported") as refusal:
+        decode_image_file(tmp_path / "colour.dcm", channels=1)
+    assert refusal.value.reason == "unsupported_colour"

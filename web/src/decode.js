@@ -15,8 +15,9 @@
 // Both sides turn photos upright by their EXIF orientation. Known differences
 // from the server (Pillow): a canvas stores pixels premultiplied, so on the
 // canvas path semi-transparent PNG pixels may differ by a grey level. 16-bit
-// PNGs go to the server: Pillow clips them to 255 where a browser scales them,
-// and the reading must match the server's.
+// PNGs go to the server: it stretches them min-max over their own range
+// (training/decoding.py), where a browser scales them by a fixed 1/257, and the
+// reading must match the server's.
 import { decodeDicom } from './dicom.js';
 import { ImageDecodeError, UnsupportedInBrowserError } from './errors.js';
 

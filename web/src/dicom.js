@@ -11,7 +11,8 @@
 // reading still matches what the server would compute: compressed or big-endian
 // transfer syntaxes, Modality LUT / VOI LUT sequences (tables instead of
 // rescale/window), photometric interpretations other than MONOCHROME1/2, and
-// bit depths other than 8/16. Colour DICOM fails as it does on the server.
+// bit depths other than 8/16. Colour DICOM fails as it does on the server
+// (the server refuses it at upload, so no stored image is one).
 import { ImageDecodeError, UnsupportedInBrowserError } from './errors.js';
 import { EXPLICIT_LITTLE, IMPLICIT_LITTLE, readElements, TAG, UNDEFINED_LENGTH } from './dicom_elements.js';
 

@@ -1,8 +1,11 @@
-"""Turning uploaded bytes into trusted pixels, or into a clear refusal.
+"""Checking uploaded bytes before and around decoding, and turning refusals into clear errors.
 
-The type comes from the bytes (magic numbers), never from the file name or the client's
-Content-Type. Pixel counts are checked from the header before anything is decoded, so a
-decompression bomb is refused without being expanded.
+Decoding itself is `training.decoding`, the one decoder the server's readings, training and (in
+JavaScript) the browser share: an upload it cannot read is refused here, never stored. What stays
+here is what only an upload needs: the type from the bytes (magic numbers), never from the file
+name or the client's Content-Type; pixel counts from the header before anything is decoded, so a
+decompression bomb is refused without being expanded; and strict structure checks (PNG checksums,
+truncated DICOM elements) that a lenient reader would let through half-read.
 """
 
 import datetime
@@ -10,19 +13,15 @@ import warnings
 from dataclasses import dataclass
 from io import BytesIO
 
-import numpy as np
 import pydicom
-from PIL import Image, ImageOps
+from PIL import Image
 from pydicom.dataelem import RawDataElement
 from pydicom.errors import InvalidDicomError
 from rest_framework import status
 
 from config.errors import ApplicationError
-from training.decoding import dicom_gray_to_uint8
+from training.decoding import ImageDecodeError, decode_image, sniff_image_type
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-JPEG_MAGIC = b"\xff\xd8\xff"
-DICOM_MAGIC_OFFSET = 128  # a 128-byte preamble, then "DICM"
 UNDEFINED_LENGTH = 0xFFFFFFFF
 
 CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "dicom": "application/dicom"}
@@ -34,7 +33,7 @@ class DecodedImage:
     width: int
     height: int
     frames: int
-    # 8-bit grayscale or RGB, ready to become the preview.
+    # 8-bit grayscale or RGB from training.decoding: the preview shows it, the model reads it.
     display: Image.Image
     modality: str = ""
     body_part: str = ""
@@ -45,18 +44,8 @@ class DecodedImage:
         return CONTENT_TYPES[self.kind]
 
 
-def sniff_kind(data: bytes) -> str | None:
-    if data.startswith(PNG_MAGIC):
-        return "png"
-    if data.startswith(JPEG_MAGIC):
-        return "jpeg"
-    if data[DICOM_MAGIC_OFFSET : DICOM_MAGIC_OFFSET + 4] == b"DICM":
-        return "dicom"
-    return None
-
-
 def decode_upload(data: bytes, *, max_pixels: int, min_side: int) -> DecodedImage:
-    kind = sniff_kind(data)
+    kind = sniff_image_type(data)
     if kind is None:
         raise ApplicationError(
             "The file is not a PNG, JPEG or DICOM image (checked from its content, not its name).",
@@ -111,46 +100,57 @@ def _decode_raster(data: bytes, *, kind: str, max_pixels: int) -> DecodedImage:
                 raise _too_many_pixels(width, height, frames, max_pixels)
             with Image.open(BytesIO(data), formats=[pil_format]) as probe:
                 probe.verify()  # chunk checksums and structure, without decoding
-            with Image.open(BytesIO(data), formats=[pil_format]) as image:
-                image.load()
-                image = ImageOps.exif_transpose(image)
-                display = _to_display(image)
+            display = _decode_checked(data, kind=kind)
         except ApplicationError:
             raise
         except Image.DecompressionBombError:
             raise _too_many_pixels(width, height, 1, max_pixels) from None
         except (OSError, SyntaxError, ValueError, EOFError, Image.UnidentifiedImageError) as exc:
             raise _corrupt(kind, str(exc)) from None
+    # The upright size (after the EXIF rotation), as the preview and the model see the image.
+    width, height = display.size
     return DecodedImage(kind=kind, width=width, height=height, frames=frames, display=display)
 
 
-def _to_display(image: Image.Image) -> Image.Image:
-    """8-bit grayscale or RGB; deeper images are stretched over their own range."""
-    if image.mode in ("L", "RGB"):
-        return image.copy()
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
-        return Image.fromarray(_stretch_to_uint8(np.asarray(image, dtype=np.float32)))
-    if image.mode in ("1", "LA", "La"):
-        return image.convert("L")
-    return image.convert("RGB")
+def _decode_checked(data: bytes, *, kind: str) -> Image.Image:
+    """The shared decoder's picture, or the refusal its reason calls for."""
+    try:
+        return decode_image(data, name="the upload")
+    except ImageDecodeError as exc:
+        raise _refusal(kind, exc) from None
 
 
-def _stretch_to_uint8(pixels: np.ndarray) -> np.ndarray:
-    pixels = pixels.astype(np.float32)  # half the memory of float64; 8-bit output needs no more
-    low, high = float(np.min(pixels)), float(np.max(pixels))
-    if high <= low:
-        return np.zeros(pixels.shape, dtype=np.uint8)
-    return np.round((pixels - low) * np.float32(255.0 / (high - low))).astype(np.uint8)
+def _refusal(kind: str, exc: ImageDecodeError) -> ApplicationError:
+    if exc.reason == "unsupported_colour":
+        return ApplicationError(
+            "Colour DICOM images are not supported: only grayscale DICOM (Samples per Pixel 1) can be read.",
+            code="unsupported_dicom_colour",
+            status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        )
+    if exc.reason == "unsupported_compression":
+        return ApplicationError(
+            "The DICOM file uses a compression this server cannot decode.",
+            code="unsupported_dicom_compression",
+            status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            details={"reason": str(exc)[:200]},
+        )
+    if exc.reason == "no_pixels":
+        return _without_pixels()
+    return _corrupt(kind, str(exc))
+
+
+def _without_pixels() -> ApplicationError:
+    return ApplicationError(
+        "The DICOM file holds no image (it has no pixel data).",
+        code="dicom_without_pixels",
+        status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+    )
 
 
 def _decode_dicom(data: bytes, *, max_pixels: int) -> DecodedImage:
     dataset = _read_dicom_strictly(data)
     if not any(tag in dataset for tag in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
-        raise ApplicationError(
-            "The DICOM file holds no image (it has no pixel data).",
-            code="dicom_without_pixels",
-            status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
-        )
+        raise _without_pixels()
     try:
         width, height = int(dataset.Columns), int(dataset.Rows)
         frames = int(dataset.get("NumberOfFrames") or 1)
@@ -159,18 +159,7 @@ def _decode_dicom(data: bytes, *, max_pixels: int) -> DecodedImage:
     if width * height * frames > max_pixels:
         raise _too_many_pixels(width, height, frames, max_pixels)
     _check_native_pixel_length(dataset, width=width, height=height, frames=frames)
-    try:
-        pixels = dataset.pixel_array
-    except NotImplementedError as exc:
-        raise ApplicationError(
-            "The DICOM file uses a compression this server cannot decode.",
-            code="unsupported_dicom_compression",
-            status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            details={"transfer_syntax": str(dataset.file_meta.get("TransferSyntaxUID", "")), "reason": str(exc)[:200]},
-        ) from None
-    except Exception as exc:  # pydicom and its decoder plugins raise many types for damaged data
-        raise _corrupt("dicom", str(exc)) from None
-    display = _dicom_display(dataset, pixels, frames=frames)
+    display = _decode_checked(data, kind="dicom")
     return DecodedImage(
         kind="dicom",
         width=width,
@@ -225,17 +214,6 @@ def _check_native_pixel_length(dataset, *, width: int, height: int, frames: int)
     expected = (width * height * frames * samples * bits + 7) // 8
     if len(dataset.PixelData) < expected:
         raise _corrupt("dicom", f"pixel data holds {len(dataset.PixelData)} bytes, the image needs {expected}")
-
-
-def _dicom_display(dataset, pixels: np.ndarray, *, frames: int) -> Image.Image:
-    samples = int(dataset.get("SamplesPerPixel", 1) or 1)
-    if frames > 1:
-        pixels = pixels[frames // 2]  # the middle slice is the most representative preview
-    if samples == 3:
-        # pydicom converts YBR to RGB; scale each channel's range to 8 bits.
-        return Image.fromarray(_stretch_to_uint8(pixels))
-    # The same conversion the models read, so the preview shows what the model saw.
-    return Image.fromarray(dicom_gray_to_uint8(dataset, pixels))
 
 
 def _dicom_date(value) -> datetime.date | None:
