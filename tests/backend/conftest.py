@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import CareRelationship, Role, User
 from clinic_factories import make_user
+from tests.unavailable import skip_or_fail
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The same variable and default as the training tests use, so both suites read the same data.
@@ -23,10 +24,7 @@ MEDICAL_DATA_DIR = Path(os.environ.get("MEDICAL_DATA_DIR", REPO_ROOT.parent / "s
 def medical_data_dir() -> Path:
     """The real medical images. Missing data skips the test, except in CI, where it fails."""
     if not MEDICAL_DATA_DIR.is_dir():
-        reason = f"real medical data not found at {MEDICAL_DATA_DIR} (set MEDICAL_DATA_DIR)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        skip_or_fail(f"real medical data not found at {MEDICAL_DATA_DIR} (set MEDICAL_DATA_DIR)")
     return MEDICAL_DATA_DIR
 
 
@@ -82,19 +80,13 @@ def anon_client() -> APIClient:
     return APIClient()
 
 
-def _require(reason: str) -> None:
-    """Skip for a missing real service or data, except in CI, where it fails."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
 
 @pytest.fixture
 def shipped_models(settings) -> Path:
     """The model packages the product ships (MODEL_PACKAGES_DIR, default exported_models/)."""
     root = Path(settings.MODEL_PACKAGES_DIR)
     if not any(root.glob("chest-xray-pneumonia/*/model_metadata.json")):
-        _require(f"no chest-xray-pneumonia package in {root} (set MODEL_PACKAGES_DIR)")
+        skip_or_fail(f"no chest-xray-pneumonia package in {root} (set MODEL_PACKAGES_DIR)")
     return root
 
 
@@ -105,5 +97,5 @@ def gated_chest(shipped_models):
 
     package = shipped_package(shipped_models)
     if package.input_check is None:
-        _require(f"the newest chest package in {shipped_models} has no input gate (chest-xray-pneumonia 2.0.0 has)")
+        skip_or_fail(f"the newest chest package in {shipped_models} has no input gate (chest-xray-pneumonia 2.0.0 has)")
     return package

@@ -5,7 +5,6 @@ but the matrix does not fails `test_every_endpoint_is_in_the_matrix`, so a new e
 cannot ship without someone deciding who may call it.
 """
 
-import os
 import re
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from clinic_factories import client_for, make_case, png_bytes, record_reading, u
 from inference.registry import ModelPackage, packages_discover
 from reports.models import AIAgreement
 from reports.services import report_create, report_sign
+from tests.unavailable import skip_or_fail
 
 # anonymous; alice (the owner); charlie (another patient); bob (alice's doctor);
 # dan (a doctor, not alice's); admin.
@@ -271,10 +271,7 @@ def test_authorization_matrix(world, endpoint, role):
     kwargs_of, body_of, expected = MATRIX[endpoint]
     needs_model = route.startswith("models/") or "server-readings" in route
     if needs_model and world.package is None:
-        reason = "no model package installed (set MODEL_PACKAGES_DIR)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        skip_or_fail("no model package installed (set MODEL_PACKAGES_DIR)")
     kwargs = kwargs_of(world) if kwargs_of else {}
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs.get(m.group(1), m.group(0))), route)
     assert "<" not in path, f"unfilled parameter in {path}"

@@ -19,27 +19,23 @@ from inference.tasks import run_reading
 from inference_cases import case_with_images, png_of, serve_directly, xray_files
 from model_packages import CHEST, accepted_cases, shipped_package
 from readings.models import Reading, ReadingStatus
+from tests.unavailable import skip_or_fail
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def _require(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
 
 @pytest.fixture
 def broker(settings, shipped_models):
     """Points this process's Celery app at a private corner of the real Redis, then back."""
     if connection.vendor != "postgresql":
-        _require("worker tests need PostgreSQL: set DATABASE_URL")
+        skip_or_fail("worker tests need PostgreSQL: set DATABASE_URL")
     try:
         redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
     except redis.RedisError as exc:
-        _require(f"Redis not reachable at {REDIS_URL}: {exc}")
+        skip_or_fail(f"Redis not reachable at {REDIS_URL}: {exc}")
     broker = new_broker(REDIS_URL)
     settings.INFERENCE_QUEUE = broker.queue
     with app_sending_to(broker):

@@ -1,6 +1,5 @@
 """How concurrent workers share readings: row locks in PostgreSQL, never waiting on each other."""
 
-import os
 import threading
 
 import numpy as np
@@ -14,6 +13,7 @@ from inference_cases import case_with_images, png_of
 from model_packages import shipped_package
 from readings.models import Reading, ReadingStatus
 from readings.services import reading_request
+from tests.unavailable import skip_or_fail
 
 
 def _hold_lock(reading_id: int, locked: threading.Event, release: threading.Event) -> None:
@@ -30,9 +30,7 @@ def _hold_lock(reading_id: int, locked: threading.Event, release: threading.Even
 @pytest.mark.django_db(transaction=True)
 def test_a_reading_in_another_workers_batch_is_skipped_not_waited_for(shipped_models, alice, bob):
     if connection.vendor != "postgresql":
-        if os.environ.get("CI") == "true":
-            pytest.fail("needs PostgreSQL")
-        pytest.skip("row locks need PostgreSQL: set DATABASE_URL")
+        skip_or_fail("row locks need PostgreSQL: set DATABASE_URL")
     case = case_with_images(patient=alice, blobs=[png_of(np.full((32, 32, 1), v, np.uint8)) for v in (60, 160)])
     package = shipped_package(shipped_models)
     held, free = (  # pending, and not queued: this test plays the workers

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.unavailable import skip_or_fail
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -17,10 +19,7 @@ def data_dir() -> Path:
 
 def require(path: Path) -> Path:
     if not path.exists():
-        message = f"real data not found at {path} (set MEDICAL_DATA_DIR to the data directory)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_or_fail(f"real data not found at {path} (set MEDICAL_DATA_DIR to the data directory)")
     return path
 
 
