@@ -4,9 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 from bench.browser_inference import REPO
+from tests.unavailable import skip_or_fail
 
 ARTIFACTS = REPO / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
@@ -17,11 +16,8 @@ DEMO_PASSWORD = "a long passphrase 42"
 
 
 def require(present: bool, message: str) -> None:
-    if present:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    if not present:
+        skip_or_fail(message)
 
 
 class PageErrors(list):
