@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -25,6 +26,9 @@ class ModelPackageSerializer(serializers.Serializer):
     metrics = serializers.DictField()
     libraries = serializers.DictField(source="metadata.libraries", default=dict)
     created = serializers.CharField(source="metadata.created", default="")
+    # The largest browser/server probability difference the server still counts as the same
+    # reading (INFERENCE_VERIFY_TOLERANCE): the browser shows mismatches by the same rule.
+    verify_tolerance = serializers.SerializerMethodField()
     base_url = serializers.SerializerMethodField()
     metadata_url = serializers.SerializerMethodField()
     tfjs_model_url = serializers.SerializerMethodField()
@@ -32,6 +36,9 @@ class ModelPackageSerializer(serializers.Serializer):
     def get_active(self, package) -> bool:
         """Whether new server readings of this model use this version (context "active": name -> version)."""
         return self.context.get("active", {}).get(package.name) == package.version
+
+    def get_verify_tolerance(self, package) -> float:
+        return settings.INFERENCE_VERIFY_TOLERANCE
 
     def _file_url(self, package, filename: str) -> str:
         return reverse("model-file", kwargs={"name": package.name, "version": package.version, "filename": filename})

@@ -140,6 +140,12 @@ def test_models_are_listed_with_their_input_check_operating_point_and_heatmap_as
             assert model[key] == package.metadata.get(key), (package.name, package.version, key)
 
 
+def test_models_are_listed_with_the_tolerance_the_server_verifies_browser_readings_by(shipped_models, settings):
+    settings.INFERENCE_VERIFY_TOLERANCE = 2.5e-4
+    listed = client_for(None).get("/api/v1/models/").json()
+    assert listed and {m["verify_tolerance"] for m in listed} == {2.5e-4}
+
+
 def test_tfjs_files_are_served_with_long_lived_cache_headers(shipped_models):
     package = shipped_package(shipped_models)
     anonymous = client_for(None)
