@@ -86,8 +86,18 @@ def test_patient_uploads_a_png_to_her_draft_case(alice, case, settings):
     assert Path(image.preview.path).is_file()
 
 
-def test_doctor_uploads_to_a_case_of_his_patient(bob, case):
-    assert post_file(bob, case, "x.jpg", jpeg_bytes()).status_code == 201
+def test_doctor_uploads_to_a_case_of_his_patient(alice, bob, case):
+    content = jpeg_bytes((96, 72))
+    response = post_file(bob, case, "x.jpg", content)
+    assert response.status_code == 201, response.content
+    image = Image.objects.get()
+    assert (image.case_id, image.uploaded_by, image.kind, image.width, image.height) == (case.pk, bob, "jpeg", 96, 72)
+    assert Path(image.original.path).read_bytes() == content
+    # Recorded as the doctor's act on the patient's record, and shown to the patient in her case.
+    event = AuditEvent.objects.get(action="image.upload", object_id=str(image.pk))
+    assert (event.actor, event.patient, event.allowed) == (bob, alice, True)
+    shown = client_for(alice).get(f"/api/v1/cases/{case.pk}/images/")
+    assert [listed["id"] for listed in shown.json()] == [image.pk]
 
 
 def test_type_comes_from_content_not_from_name(alice, case):
