@@ -1,7 +1,8 @@
 // Calls to the backend's JSON API with the session cookie and Django's CSRF token.
 //
-//   import { api, ApiError } from './api.js';
-//   const me = await api('/api/v1/auth/login/', { method: 'POST', json: { username, password } });
+//   import { api, ApiError, upload } from './api.js';
+//   const me = await api('/auth/login/', { method: 'POST', json: { username, password } });
+//   const image = await upload(`/cases/${id}/images/`, file, (sent, total) => ...);
 //
 // Every refusal comes back as {"error": {"code", "message", "details"}}; it is
 // thrown as an ApiError whose message a person can read.
@@ -69,21 +70,35 @@ async function request(method, path, { json, form } = {}) {
   try {
     response = await fetch(`${API}${path}`, { method, headers, body, credentials: 'same-origin' });
   } catch (error) {
-    throw new ApiError(`Could not reach the server (${error.message}). Check your connection and try again.`);
+    throw unreachable(error.message);
   }
   if (response.status === 204) return null;
-  const text = await response.text();
+  return parseAnswer(response.status, response.statusText, await response.text());
+}
+
+function unreachable(reason) {
+  return new ApiError(`Could not reach the server${reason ? ` (${reason})` : ''}. Check your connection and try again.`);
+}
+
+/**
+ * The body of an answer, or the ApiError it stands for: fetch and XMLHttpRequest answers alike.
+ *
+ * @param {number} status
+ * @param {string} statusText
+ * @param {string} text the raw body
+ * @returns {any} the parsed body (null when empty)
+ * @throws {ApiError} for any status outside 2xx
+ */
+function parseAnswer(status, statusText, text) {
   let data = null;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {
     // A proxy's HTML error page, say: fall through to the status line.
   }
-  if (!response.ok) {
-    if (data?.error) throw new ApiError(errorMessage(data.error), { status: response.status, ...data.error });
-    throw new ApiError(`The server answered ${response.status} ${response.statusText}.`, { status: response.status, code: 'http_error' });
-  }
-  return data;
+  if (status >= 200 && status < 300) return data;
+  if (data?.error) throw new ApiError(errorMessage(data.error), { status, ...data.error });
+  throw new ApiError(`The server answered ${status} ${statusText}.`, { status, code: 'http_error' });
 }
 
 /**
@@ -96,4 +111,38 @@ async function request(method, path, { json, form } = {}) {
  */
 export function api(path, { method = 'GET', json, form } = {}) {
   return request(method, path, { json, form });
+}
+
+/**
+ * POST a file (form field `file`) with XMLHttpRequest, which, unlike fetch, reports upload
+ * progress. Same CSRF token and the same ApiErrors as api().
+ *
+ * @param {string} path relative to /api/v1, e.g. "/cases/12/images/"
+ * @param {File} file
+ * @param {(loaded: number, total: number) => void} [onProgress] bytes of the request sent so far
+ * @returns {Promise<any>} the parsed body
+ * @throws {ApiError}
+ */
+export async function upload(path, file, onProgress) {
+  const token = await csrf();
+  const form = new FormData();
+  form.append('file', file, file.name);
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `${API}${path}`);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('X-CSRFToken', token);
+    xhr.upload.addEventListener('progress', (event) => {
+      if (event.lengthComputable) onProgress?.(event.loaded, event.total);
+    });
+    xhr.addEventListener('error', () => reject(unreachable()));
+    xhr.addEventListener('load', () => {
+      try {
+        resolve(parseAnswer(xhr.status, xhr.statusText, xhr.responseText));
+      } catch (error) {
+        reject(error);
+      }
+    });
+    xhr.send(form);
+  });
 }
