@@ -1,5 +1,5 @@
 // Build web/dist/: ES module bundles of src/ (TensorFlow.js included, nothing
-// fetched from a CDN), the TF.js WASM binaries beside them, and the HTML pages.
+// fetched from a CDN), the TF.js WASM binaries beside them, the HTML pages and their stylesheet.
 //
 //   npm run build
 import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
@@ -39,8 +39,9 @@ const wasmDir = dirname(fileURLToPath(import.meta.resolve('@tensorflow/tfjs-back
 for (const name of await readdir(wasmDir)) {
   if (name.endsWith('.wasm')) await copyFile(join(wasmDir, name), join(staging, name));
 }
+// The pages and the stylesheet they share are served as they are.
 for (const name of await readdir(src)) {
-  if (name.endsWith('.html')) await copyFile(join(src, name), join(staging, name));
+  if (name.endsWith('.html') || name.endsWith('.css')) await copyFile(join(src, name), join(staging, name));
 }
 await rename(dist, retired).catch((error) => {
   if (error.code !== 'ENOENT') throw error;
