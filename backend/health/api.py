@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inference.selectors import models_active
-from inference.workers import broker_status, workers_status
+from inference.worker_health import broker_status, workers_status
 
 logger = logging.getLogger(__name__)
 

@@ -3,21 +3,15 @@ import mimetypes
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsClinicAdmin
-from cases.permissions import require_clinical_writer
-from cases.selectors import case_get
 from config.errors import NotFoundError
-from imaging.selectors import images_of_case
 from inference import selectors, services
 from inference.registry import METADATA_FILE, PackageError
-from inference.serializers import ModelActivateSerializer, ModelPackageSerializer, ServerReadingRequestSerializer
-from readings.models import Reading
-from readings.serializers import ReadingSerializer
+from inference.serializers import ModelActivateSerializer, ModelPackageSerializer
 
 # A version's files never change (their checksums are in its metadata), so browsers and proxies
 # may keep them for a year; a new model is a new version at a new URL.
@@ -78,17 +72,3 @@ class ModelFileView(APIView):
         response["Access-Control-Allow-Origin"] = "*"  # weights are public; lets a CDN or other origin use them
         return response
 
-
-class ServerReadingsView(APIView):
-    @extend_schema(request=ServerReadingRequestSerializer, responses={202: ReadingSerializer})
-    def post(self, request, case_id: int):
-        """Queue a server reading of one of the case's images; poll GET /readings/{id}/ for the result."""
-        case = case_get(user=request.user, case_id=case_id, action="reading.request", is_write=True)
-        require_clinical_writer(request.user)
-        serializer = ServerReadingRequestSerializer(data=request.data)
-        serializer.fields["image"].queryset = images_of_case(case)
-        serializer.is_valid(raise_exception=True)
-        reading = services.server_reading_request(case=case, requested_by=request.user, **serializer.validated_data)
-        # Without a broker the reading has already run in this process: answer its current state.
-        reading = Reading.objects.select_related("verification").get(pk=reading.pk)
-        return Response(ReadingSerializer(reading).data, status=status.HTTP_202_ACCEPTED)

@@ -6,4 +6,4 @@ class InferenceConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the workers' remote-control command that the health check calls.
-        from inference import workers  # noqa: F401
+        from inference import worker_health  # noqa: F401

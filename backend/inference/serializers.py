@@ -2,8 +2,6 @@ from django.conf import settings
 from django.urls import reverse
 from rest_framework import serializers
 
-from imaging.models import Image
-
 
 class ModelPackageSerializer(serializers.Serializer):
     """One installed model package: what the browser needs to load it and a person to judge it."""
@@ -56,7 +54,3 @@ class ModelPackageSerializer(serializers.Serializer):
 class ModelActivateSerializer(serializers.Serializer):
     version = serializers.CharField(max_length=50)
 
-
-class ServerReadingRequestSerializer(serializers.Serializer):
-    image = serializers.PrimaryKeyRelatedField(queryset=Image.objects.all())
-    model_name = serializers.CharField(max_length=100)

@@ -6,5 +6,4 @@ urlpatterns = [
     path("models/", api.ModelListView.as_view(), name="model-list"),
     path("models/<str:name>/activate/", api.ModelActivateView.as_view(), name="model-activate"),
     path("models/<str:name>/<str:version>/<path:filename>", api.ModelFileView.as_view(), name="model-file"),
-    path("cases/<int:case_id>/server-readings/", api.ServerReadingsView.as_view(), name="case-server-readings"),
 ]

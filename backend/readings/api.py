@@ -7,9 +7,10 @@ from audit.services import audit_record
 from cases.permissions import require_clinical_writer
 from cases.selectors import case_get
 from imaging.selectors import images_of_case
-from inference.services import browser_reading_submit
 from readings import selectors
-from readings.serializers import BrowserReadingSerializer, ReadingSerializer
+from readings.models import Reading
+from readings.queueing import browser_reading_submit, server_reading_request
+from readings.serializers import BrowserReadingSerializer, ReadingSerializer, ServerReadingRequestSerializer
 
 
 class CaseReadingsView(APIView):
@@ -36,6 +37,21 @@ class CaseReadingsView(APIView):
         serializer.is_valid(raise_exception=True)
         reading = browser_reading_submit(case=case, recorded_by=request.user, **serializer.validated_data)
         return Response(ReadingSerializer(reading).data, status=status.HTTP_201_CREATED)
+
+
+class ServerReadingsView(APIView):
+    @extend_schema(request=ServerReadingRequestSerializer, responses={202: ReadingSerializer})
+    def post(self, request, case_id: int):
+        """Queue a server reading of one of the case's images; poll GET /readings/{id}/ for the result."""
+        case = case_get(user=request.user, case_id=case_id, action="reading.request", is_write=True)
+        require_clinical_writer(request.user)
+        serializer = ServerReadingRequestSerializer(data=request.data)
+        serializer.fields["image"].queryset = images_of_case(case)
+        serializer.is_valid(raise_exception=True)
+        reading = server_reading_request(case=case, requested_by=request.user, **serializer.validated_data)
+        # Without a broker the reading has already run in this process: answer its current state.
+        reading = Reading.objects.select_related("verification").get(pk=reading.pk)
+        return Response(ReadingSerializer(reading).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ReadingDetailView(APIView):

@@ -118,3 +118,8 @@ class BrowserReadingSerializer(serializers.Serializer):
         if problems:
             raise serializers.ValidationError(problems)
         return data
+
+
+class ServerReadingRequestSerializer(serializers.Serializer):
+    image = serializers.PrimaryKeyRelatedField(queryset=Image.objects.all())
+    model_name = serializers.CharField(max_length=100)

@@ -3,10 +3,11 @@
 Browser readings arrive complete (`reading_record`, or `reading_record_refused` when the model's
 input check turned the image down). Server readings start pending and are completed, refused or
 failed by the worker that runs the model (`reading_request`, `reading_complete`, `reading_refuse`,
-`reading_fail`). A refused reading holds no finding: no label, no probabilities, never flagged.
+`reading_fail`, or `reading_give_up` when the failure may come after another worker finished it).
+A refused reading holds no finding: no label, no probabilities, never flagged.
 """
 
-import math
+import logging
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,67 +20,9 @@ from cases.services import case_transition
 from config.errors import ApplicationError
 from imaging.models import Image
 from readings.models import Reading, ReadingStatus, RunsOn
+from readings.validation import validate_refusal, validate_result
 
-HEATMAP_MAX_SIDE = 256
-REFUSAL_MAX_LENGTH = 2000
-
-
-def _is_probability(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value) and 0 <= value <= 1
-
-
-def _validate_result(
-    *, probabilities: dict, label: str, score: float, threshold: float, heatmap, latency_ms, input_score=None
-) -> None:
-    problems: dict[str, str] = {}
-    if not probabilities or not all(
-        isinstance(k, str) and isinstance(v, (int, float)) and 0 <= v <= 1 for k, v in probabilities.items()
-    ):
-        problems["probabilities"] = "Give each label's probability, each between 0 and 1."
-    elif label not in probabilities:
-        problems["label"] = "The label must be one of the labels in probabilities."
-    # Multi-class models have no positive class: no score and no threshold.
-    if (score is None) != (threshold is None):
-        problems["score"] = "Give both score and threshold (binary models) or neither (multi-class models)."
-    for name, value in (("score", score), ("threshold", threshold)):
-        if value is not None and not _is_probability(value):
-            problems[name] = "Must be a number between 0 and 1."
-    if latency_ms is not None and (not isinstance(latency_ms, (int, float)) or latency_ms < 0):
-        problems["latency_ms"] = "Must be zero or more."
-    if input_score is not None and not _is_probability(input_score):
-        problems["input_score"] = "Must be a number between 0 and 1."
-    if heatmap is not None and not _is_heatmap(heatmap):
-        problems["heatmap"] = f"Must be a rectangular grid of values in [0, 1], at most {HEATMAP_MAX_SIDE} per side."
-    if problems:
-        raise ApplicationError("The reading is not valid.", code="invalid_reading", details={"fields": problems})
-
-
-def _validate_refusal(*, refusal: str, input_score, latency_ms) -> None:
-    problems: dict[str, str] = {}
-    if not isinstance(refusal, str) or not refusal.strip() or len(refusal) > REFUSAL_MAX_LENGTH:
-        problems["refusal"] = f"Say why the image was refused, in at most {REFUSAL_MAX_LENGTH} characters."
-    if input_score is not None and not _is_probability(input_score):
-        problems["input_score"] = "Must be a number between 0 and 1."
-    if latency_ms is not None and (not isinstance(latency_ms, (int, float)) or latency_ms < 0):
-        problems["latency_ms"] = "Must be zero or more."
-    if problems:
-        raise ApplicationError(
-            "The refused reading is not valid.", code="invalid_reading", details={"fields": problems}
-        )
-
-
-def _is_heatmap(grid) -> bool:
-    if not isinstance(grid, list) or not 0 < len(grid) <= HEATMAP_MAX_SIDE:
-        return False
-    width = len(grid[0]) if isinstance(grid[0], list) else 0
-    if not 0 < width <= HEATMAP_MAX_SIDE:
-        return False
-    return all(
-        isinstance(row, list)
-        and len(row) == width
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in row)
-        for row in grid
-    )
+logger = logging.getLogger(__name__)
 
 
 def _check_image_in_case(*, case: Case, image: Image) -> None:
@@ -126,7 +69,7 @@ def reading_record(
 ) -> Reading:
     """Record a finished reading (a browser reading attached to the case, or a server result)."""
     _check_image_in_case(case=case, image=image)
-    _validate_result(
+    validate_result(
         probabilities=probabilities,
         label=label,
         score=score,
@@ -185,7 +128,7 @@ def reading_record_refused(
 ) -> Reading:
     """Record that a model refused to read an image (its input gate or the DICOM header turned it down)."""
     _check_image_in_case(case=case, image=image)
-    _validate_refusal(refusal=refusal, input_score=input_score, latency_ms=latency_ms)
+    validate_refusal(refusal=refusal, input_score=input_score, latency_ms=latency_ms)
     if runs_on not in RunsOn.values:
         raise ApplicationError("runs_on must be browser or server.", code="invalid_reading")
     reading = Reading.objects.create(
@@ -283,7 +226,7 @@ def reading_complete(
 ) -> Reading:
     """Store a server reading's result, once: a finished reading refuses a second result (409)."""
     reading = _lock_open_reading(reading_id)
-    _validate_result(
+    validate_result(
         probabilities=probabilities,
         label=label,
         score=score,
@@ -327,7 +270,7 @@ def reading_refuse(
 ) -> Reading:
     """Store that the model refused a server reading's image, once (a finished reading answers 409)."""
     reading = _lock_open_reading(reading_id)
-    _validate_refusal(refusal=refusal, input_score=input_score, latency_ms=latency_ms)
+    validate_refusal(refusal=refusal, input_score=input_score, latency_ms=latency_ms)
     reading.status = ReadingStatus.REFUSED
     reading.refusal, reading.input_score = refusal.strip(), input_score
     reading.backend, reading.latency_ms = backend, latency_ms
@@ -364,3 +307,13 @@ def reading_fail(*, reading_id: int, error: str) -> Reading:
         patient_id=reading.case.patient_id,
     )
     return reading
+
+
+def reading_give_up(*, reading_id: int, error: str) -> None:
+    """Mark a reading failed unless it was finished meanwhile (e.g. by another worker's batch)."""
+    try:
+        reading_fail(reading_id=reading_id, error=error)
+    except ApplicationError:
+        pass  # already finished: its result stands
+    except Reading.DoesNotExist:
+        logger.error("reading %s no longer exists", reading_id)

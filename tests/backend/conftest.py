@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import CareRelationship, Role, User
 from clinic_factories import make_user
+from config.celery import app
 from tests.unavailable import skip_or_fail
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -99,3 +100,19 @@ def gated_chest(shipped_models):
     if package.input_check is None:
         skip_or_fail(f"the newest chest package in {shipped_models} has no input gate (chest-xray-pneumonia 2.0.0 has)")
     return package
+
+
+@pytest.fixture
+def unreachable_broker():
+    """Points the app at a broker that refuses connections, then back."""
+    keys = ("CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_TRANSPORT_OPTIONS")
+    saved = {key: app.conf[key] for key in keys}
+    app.conf.update(
+        CELERY_BROKER_URL="redis://127.0.0.1:9/0",  # the discard port: nothing listens
+        CELERY_TASK_ALWAYS_EAGER=False,
+        CELERY_BROKER_TRANSPORT_OPTIONS={"max_retries": 1, "socket_connect_timeout": 0.5},
+    )
+    app._after_fork()
+    yield
+    app.conf.update(saved)
+    app._after_fork()

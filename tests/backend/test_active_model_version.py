@@ -8,8 +8,9 @@ from django.db.migrations.executor import MigrationExecutor
 from audit.models import AuditEvent
 from clinic_factories import client_for, make_case
 from inference.models import ActiveModel
-from inference.services import readings_run, server_reading_request
 from model_packages import CHEST, copy_package, shipped_package
+from readings.queueing import server_reading_request
+from readings.running import readings_run
 from readings.services import reading_record
 
 pytestmark = pytest.mark.django_db

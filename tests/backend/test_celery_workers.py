@@ -15,7 +15,7 @@ from django.db import DatabaseError, connection, transaction
 from audit.models import AuditEvent
 from celery_workers import Worker, app_sending_to, new_broker, wait_until
 from clinic_factories import client_for
-from inference.tasks import run_reading
+from readings.tasks import readings_run
 from inference_cases import case_with_images, png_of, serve_directly, xray_files
 from model_packages import CHEST, accepted_cases, shipped_package
 from readings.models import Reading, ReadingStatus
@@ -148,7 +148,7 @@ def test_two_workers_share_the_queue_and_duplicate_deliveries_store_each_reading
         for image in case.images.all()
     ]
     for reading_id in readings:  # a second delivery of every task, as after a broker failover
-        run_reading.apply_async(kwargs={"reading_id": reading_id}, queue=broker.queue)
+        readings_run.apply_async(kwargs={"reading_id": reading_id}, queue=broker.queue)
 
     wait_until(
         lambda: all(_status(r) != ReadingStatus.PENDING for r in readings), timeout=120, what="all readings to finish"

@@ -9,10 +9,11 @@ from audit.models import AuditEvent
 from cases.models import CaseStatus
 from inference.decision import dicom_refusal
 from inference.registry import PackageError, package_get
-from inference.services import readings_run, server_reading_request
 from inference_cases import case_with_images, serve_directly
 from model_packages import CHEST
 from readings.models import ReadingStatus
+from readings.queueing import server_reading_request
+from readings.running import readings_run
 
 pytestmark = pytest.mark.django_db
 

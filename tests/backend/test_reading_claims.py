@@ -8,10 +8,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 
 from config.env import envfloat
-from inference.services import ReadingBusy, readings_run
 from inference_cases import case_with_images, png_of
 from model_packages import shipped_package
 from readings.models import Reading, ReadingStatus
+from readings.running import ReadingBusy, readings_run
 from readings.services import reading_request
 from tests.unavailable import skip_or_fail
 

@@ -13,10 +13,12 @@ from cases.models import CaseStatus
 from clinic_factories import client_for, make_case
 from config.errors import ApplicationError
 from inference.registry import PackageError, package_get
-from inference.services import model_activate, readings_run, server_reading_request
+from inference.services import model_activate
 from inference_cases import case_with_images, png_of, serve_directly, xray_files
 from model_packages import CHEST
 from readings.models import Reading, ReadingStatus
+from readings.queueing import server_reading_request
+from readings.running import readings_run
 from readings.services import reading_record_refused
 from reports.models import AIAgreement
 from reports.services import report_create

@@ -11,10 +11,11 @@ from clinic_factories import client_for
 from inference import runtime
 from inference.decision import decide
 from inference.registry import packages_discover
-from inference.services import readings_run, server_reading_request
 from inference_cases import case_with_images, png_of, serve_directly, xray_files
 from model_packages import CHEST, accepted_cases, copy_package, gate_accepts, parity_cases, shipped_package
 from readings.models import Reading, ReadingStatus
+from readings.queueing import server_reading_request
+from readings.running import readings_run
 from readings.services import reading_request
 
 pytestmark = pytest.mark.django_db

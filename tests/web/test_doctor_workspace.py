@@ -51,7 +51,7 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
     from cases.models import Case
     from cases.services import case_create, case_submit
     from imaging.services import image_upload
-    from inference.services import browser_reading_submit
+    from readings.queueing import browser_reading_submit
     from readings.models import Reading
     from reports.models import Report
 

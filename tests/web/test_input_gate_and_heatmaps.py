@@ -193,7 +193,7 @@ def test_the_doctor_sees_a_refused_image_as_not_read_and_the_pneumonia_reading_w
     from accounts.models import CareRelationship, Role, User
     from cases.services import case_create, case_submit
     from imaging.services import image_upload
-    from inference.services import browser_reading_submit, server_reading_request
+    from readings.queueing import browser_reading_submit, server_reading_request
     from readings.models import Reading
 
     require(PHOTO.exists(), f"{PHOTO} not found")

@@ -19,8 +19,8 @@ from cases.models import Case, CaseStatus
 from cases.services import case_create, case_submit
 from imaging.models import Image
 from imaging.services import image_upload
-from inference.services import server_reading_request
 from readings.models import Reading, ReadingStatus, RunsOn
+from readings.queueing import server_reading_request
 from reports.models import AIAgreement
 from reports.services import report_create, report_sign
 

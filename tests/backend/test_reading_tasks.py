@@ -1,4 +1,4 @@
-"""The reading task's failure handling, and what the health check says when the broker is down."""
+"""The reading task's failure handling: retries, giving up, and a broker that cannot take it."""
 
 import numpy as np
 import pytest
@@ -6,10 +6,9 @@ from celery.exceptions import Retry, SoftTimeLimitExceeded
 from django.db import OperationalError
 
 from clinic_factories import client_for
-from config.celery import app
-from inference import services, tasks, workers
 from inference_cases import case_with_images, png_of
 from model_packages import CHEST
+from readings import running, services, tasks
 from readings.models import Reading, ReadingStatus
 from readings.services import reading_request
 
@@ -22,33 +21,17 @@ def pending(alice, bob) -> Reading:
     return reading_request(case=case, image=case.images.get(), requested_by=bob, model_name=CHEST, model_version="1")
 
 
-@pytest.fixture
-def unreachable_broker():
-    """Points the app at a broker that refuses connections, then back."""
-    keys = ("CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_TRANSPORT_OPTIONS")
-    saved = {key: app.conf[key] for key in keys}
-    app.conf.update(
-        CELERY_BROKER_URL="redis://127.0.0.1:9/0",  # the discard port: nothing listens
-        CELERY_TASK_ALWAYS_EAGER=False,
-        CELERY_BROKER_TRANSPORT_OPTIONS={"max_retries": 1, "socket_connect_timeout": 0.5},
-    )
-    app._after_fork()
-    yield
-    app.conf.update(saved)
-    app._after_fork()
-
-
 def _fails_with(monkeypatch, exc: BaseException) -> None:
     def run(*, reading_id: int) -> int:
         raise exc
 
-    monkeypatch.setattr(services, "readings_run", run)
+    monkeypatch.setattr(running, "readings_run", run)
 
 
 def test_a_transient_error_is_retried_with_backoff(monkeypatch, pending):
     _fails_with(monkeypatch, OperationalError("connection reset"))
     with pytest.raises(Retry) as retry:
-        tasks.run_reading.apply(kwargs={"reading_id": pending.pk}, retries=2)
+        tasks.readings_run.apply(kwargs={"reading_id": pending.pk}, retries=2)
     assert 2 <= retry.value.when <= 4  # seconds: 2 ** retries, with jitter
     pending.refresh_from_db()
     assert pending.status == ReadingStatus.PENDING
@@ -56,8 +39,8 @@ def test_a_transient_error_is_retried_with_backoff(monkeypatch, pending):
 
 def test_a_reading_fails_with_the_reason_after_transient_errors_outlast_the_retries(monkeypatch, pending):
     _fails_with(monkeypatch, OperationalError("connection reset"))
-    last = tasks.run_reading.max_retries
-    assert tasks.run_reading.apply(kwargs={"reading_id": pending.pk}, retries=last).get() == 0
+    last = tasks.readings_run.max_retries
+    assert tasks.readings_run.apply(kwargs={"reading_id": pending.pk}, retries=last).get() == 0
     pending.refresh_from_db()
     assert pending.status == ReadingStatus.FAILED
     assert pending.error == f"Gave up after {last + 1} attempts: connection reset"
@@ -72,7 +55,7 @@ def test_a_reading_fails_with_the_reason_after_transient_errors_outlast_the_retr
 )
 def test_a_reading_fails_with_the_reason_on_other_errors(monkeypatch, pending, exc, message):
     _fails_with(monkeypatch, exc)
-    assert tasks.run_reading.apply(kwargs={"reading_id": pending.pk}).get() == 0
+    assert tasks.readings_run.apply(kwargs={"reading_id": pending.pk}).get() == 0
     pending.refresh_from_db()
     assert pending.status == ReadingStatus.FAILED and pending.error.startswith(message)
 
@@ -97,28 +80,5 @@ def test_a_reading_that_cannot_be_queued_fails_at_once(
     assert reading.status == ReadingStatus.FAILED and "could not be queued" in reading.error
 
 
-def test_health_is_down_when_the_broker_is(unreachable_broker, anon_client, settings):
-    settings.HEALTH_WORKER_TIMEOUT = 0.2
-    response = anon_client.get("/api/v1/health/")
-    assert response.status_code == 503
-    checks = response.json()["checks"]
-    assert checks["database"]["status"] == "ok"
-    assert checks["broker"] == {"status": "down"}
-    assert checks["workers"]["count"] == 0
-
-
-@pytest.mark.parametrize("visible, expected", [(None, 2), ("", 0), ("-1", 0), ("1", 1), ("0,1,2", 2)])
-def test_gpus_are_counted_without_starting_cuda(monkeypatch, tmp_path, visible, expected):
-    real_glob = workers.Path.glob
-
-    def fake_glob(self, pattern):
-        if str(self) == "/dev":
-            return iter([tmp_path / "nvidia0", tmp_path / "nvidia1", tmp_path / "nvidiactl"])
-        return real_glob(self, pattern)
-
-    monkeypatch.setattr(workers.Path, "glob", fake_glob)
-    if visible is None:
-        monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
-    else:
-        monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
-    assert workers.gpus_visible() == expected
+def test_the_task_keeps_the_name_queued_tasks_are_delivered_by():
+    assert tasks.readings_run.name == "inference.tasks.run_reading"

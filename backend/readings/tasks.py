@@ -15,7 +15,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from inference import services
+from readings import running, services
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,13 @@ def backoff_seconds(retries: int) -> float:
     return min(60.0, 2.0**retries) * random.uniform(0.5, 1.0)
 
 
+# The name the task had when it lived in inference/tasks.py: tasks already queued in a running
+# deployment are delivered by this name, so it stays until no such queue can hold one.
+REGISTERED_NAME = "inference.tasks.run_reading"
+
+
 @shared_task(
+    name=REGISTERED_NAME,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -36,11 +42,11 @@ def backoff_seconds(retries: int) -> float:
     soft_time_limit=settings.INFERENCE_TASK_SOFT_TIME_LIMIT,
     time_limit=settings.INFERENCE_TASK_TIME_LIMIT,
 )
-def run_reading(self, reading_id: int) -> int:
+def readings_run(self, reading_id: int) -> int:
     """Run a pending server reading (batched with others of the same model); idempotent."""
     try:
-        return services.readings_run(reading_id=reading_id)
-    except services.ReadingBusy as exc:
+        return running.readings_run(reading_id=reading_id)
+    except running.ReadingBusy as exc:
         # Another worker is running it in a batch; if that worker dies, its transaction rolls back
         # and this retry runs the reading. The holder's time limit bounds how long this can go on.
         raise self.retry(exc=exc, countdown=BUSY_RETRY_SECONDS, max_retries=None) from exc

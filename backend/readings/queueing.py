@@ -1,0 +1,85 @@
+"""Asking for server readings and handing them to the workers.
+
+A server reading is asked for by a patient or her doctor (`server_reading_request`), or queued
+behind every browser reading whose model package the server has, to verify it
+(`browser_reading_submit`). Either way the pending reading is queued when the transaction commits.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import User
+from cases.models import Case
+from config.errors import ApplicationError
+from imaging.models import Image
+from inference.decision import gate_refusal
+from inference.registry import PackageError, package_get
+from inference.selectors import model_active_get
+from readings.models import Reading, RunsOn
+from readings.services import reading_give_up, reading_record, reading_record_refused, reading_request
+from readings.tasks import readings_run
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def server_reading_request(*, case: Case, image: Image, requested_by: User, model_name: str) -> Reading:
+    """A pending server reading of `image` by the active version of `model_name`, queued on commit."""
+    try:
+        package = model_active_get(model_name)
+    except PackageError:
+        raise ApplicationError(
+            f"No model named {model_name!r} is available.", code="unknown_model", details={"model_name": model_name}
+        ) from None
+    reading = reading_request(
+        case=case, image=image, requested_by=requested_by, model_name=package.name, model_version=package.version
+    )
+    transaction.on_commit(lambda: reading_enqueue(reading_id=reading.pk))
+    return reading
+
+
+@transaction.atomic
+def browser_reading_submit(
+    *, case: Case, image: Image, recorded_by: User, input_accepted: bool = True, refusal: str = "", **result
+) -> Reading:
+    """Record a browser reading (or the browser's refusal of the image) and, when its model package
+    is installed, queue a server re-run of it."""
+    try:
+        package = package_get(result["model_name"], result["model_version"])
+    except PackageError as exc:
+        package, missing = None, exc
+    if input_accepted:
+        reading = reading_record(case=case, image=image, recorded_by=recorded_by, runs_on=RunsOn.BROWSER, **result)
+    else:
+        reading = reading_record_refused(
+            case=case,
+            image=image,
+            recorded_by=recorded_by,
+            runs_on=RunsOn.BROWSER,
+            refusal=refusal or gate_refusal(package),
+            **result,
+        )
+    if package is None:
+        logger.warning("browser reading %s is not verified: %s", reading.pk, missing)
+        return reading
+    check = reading_request(
+        case=case,
+        image=image,
+        requested_by=recorded_by,
+        model_name=reading.model_name,
+        model_version=reading.model_version,
+        verifies=reading,
+    )
+    transaction.on_commit(lambda: reading_enqueue(reading_id=check.pk))
+    return reading
+
+
+def reading_enqueue(*, reading_id: int) -> None:
+    """Hand a pending reading to the workers; if the broker cannot take it, fail it with the reason."""
+    try:
+        readings_run.apply_async(kwargs={"reading_id": reading_id}, queue=settings.INFERENCE_QUEUE)
+    except Exception as exc:  # broker down, or (in-process mode) the task itself failed
+        logger.exception("reading %s could not be queued", reading_id)
+        reading_give_up(reading_id=reading_id, error=f"The reading could not be queued ({type(exc).__name__}).")
