@@ -1,17 +1,16 @@
 // Clinic administration: the versions of each model and which one is active, how often doctors
 // agree with the AI per model version, and the audit log.
 import { agreementChart, agreementRows, formatRate } from './agreement_chart.js';
-import { api, ApiError, forgetCsrfToken } from './api.js';
+import { api, ApiError } from './api.js';
 import { definitionList } from './cases.js';
 import { $, act, element, setStatus } from './page.js';
 import { auditQuery, auditRows, dayEnd, dayStart } from './audit_table.js';
+import { startSession, wireSignOut } from './session.js';
 
 const AUDIT_PAGE_SIZE = 25;
 const MAX_USER_PAGES = 10; // the people menus list up to 1,000 accounts
 
 const state = { people: new Map(), versions: [], chartWidth: 0, auditQuery: null, auditNewer: null, auditOlder: null, auditPage: 1 };
-
-
 
 // --- models ---------------------------------------------------------------
 
@@ -152,7 +151,7 @@ function filterAudit() {
   return loadAudit(state.auditQuery);
 }
 
-// --- signing in and out ---------------------------------------------------
+// --- not an administrator ---------------------------------------------------
 
 function showNotAdmin(user) {
   $('not-admin-text').textContent = `You are signed in as ${user.username}, a ${user.role}. `
@@ -162,23 +161,7 @@ function showNotAdmin(user) {
 }
 
 async function start() {
-  let user;
-  try {
-    user = await api('/auth/me/');
-  } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-      setStatus('Please sign in first. Taking you to the front page…');
-      window.location.assign('/');
-      return;
-    }
-    throw error;
-  }
-  $('username').textContent = `Signed in as ${user.username}`;
-  $('whoami').hidden = false;
-  if (user.role !== 'admin') {
-    showNotAdmin(user);
-    return;
-  }
+  if (!await startSession({ roles: ['admin'], onDenied: showNotAdmin })) return;
   $('workspace').hidden = false;
   setStatus('Loading the models, the agreement figures and the audit log…');
   state.auditQuery = auditQuery($('audit-filters'));
@@ -186,11 +169,7 @@ async function start() {
   setStatus(`Loaded at ${new Date().toLocaleTimeString()}.`);
 }
 
-$('sign-out').addEventListener('click', () => act(async () => {
-  await api('/auth/logout/', { method: 'POST' });
-  forgetCsrfToken();
-  window.location.assign('/');
-}));
+wireSignOut();
 $('agreement-filters').addEventListener('submit', (event) => {
   event.preventDefault();
   act(async () => {

@@ -4,12 +4,10 @@
 import { bandOf, noHeatmapText, operatingPoint, trainingDataNote } from './decision.js';
 import { heatmapLegend } from './heatmap_legend.js';
 import { drawReading, loadModel, readImage, selectBackend, UnsupportedInBrowserError } from './inference.js';
-import { activePackage, modelPackages } from './model_packages.js';
+import { activePackage, CHEST_XRAY_MODEL, modelPackages } from './model_packages.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
-/** The model the page offers first, in its active version, unless `?model=` names another. */
-const DEFAULT_MODEL = 'chest-xray-pneumonia';
 const state = { model: null, pixels: null, reading: null, needsSignIn: false };
 
 /** Pick the backend once for the page: `?backend=wasm|webgl|cpu`, else automatic. */
@@ -127,11 +125,11 @@ async function run(task) {
 /**
  * Offer the versions the server has (active ones first) and fill in the one to load:
  * `?model=` as given when it is a URL, the active version when it is a model's name,
- * else the active version of DEFAULT_MODEL. Served without the API (a plain file
+ * else the active version of CHEST_XRAY_MODEL. Served without the API (a plain file
  * server), the field stays as `?model=` left it.
  */
 async function chooseModel() {
-  const wanted = params.get('model') ?? DEFAULT_MODEL;
+  const wanted = params.get('model') ?? CHEST_XRAY_MODEL;
   const isUrl = wanted.includes('/');
   if (isUrl) $('model').value = wanted;
   let packages;

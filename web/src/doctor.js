@@ -1,19 +1,18 @@
 // Doctor workspace: a worklist of the doctor's patients' cases (AI-flagged and
 // longest waiting first), a case view with the images, the browser and server
 // readings side by side, the patient's history, and reports to write, sign and amend.
-import { api, ApiError, forgetCsrfToken } from './api.js';
+import { api } from './api.js';
 import { $, act, element, setStatus } from './page.js';
 import { historyItems } from './cases.js';
 import { imageViewer } from './image_viewer.js';
 import { bandOf, noHeatmapText, operatingPoint } from './decision.js';
-import { packageMetadata } from './model_packages.js';
+import { CHEST_XRAY_MODEL, packageMetadata, verifyTolerance } from './model_packages.js';
 import { findingOf, isPositive, pairReadings, shownHeatmap } from './reading_pairs.js';
 import { requestServerReading } from './server_readings.js';
+import { startSession, wireSignOut } from './session.js';
 
 const PAGE_SIZE = 50;
 const SERVER_READING_WAIT_MS = 120_000;
-/** The model a server reading uses when the case has no reading to take it from. */
-const DEFAULT_MODEL = 'chest-xray-pneumonia';
 const TO_REVIEW = ['submitted', 'ai_read', 'in_review'];
 const STATUS_TEXT = {
   draft: 'draft (patient adding images)',
@@ -24,8 +23,6 @@ const STATUS_TEXT = {
 };
 
 const state = { user: null, page: 1, hasMore: false, cases: [], caseId: null, case: null, readings: [], reports: [], amending: null, draftId: null };
-
-
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
 
@@ -110,7 +107,8 @@ async function openCase(caseId) {
   // The address names the open case, so a reload or a shared link opens it again.
   window.history.replaceState(null, '', `#case-${caseId}`);
   for (const row of $('worklist').tBodies[0].rows) row.setAttribute('aria-current', String(Number(row.dataset.caseId) === caseId));
-  const viewersReady = renderImages(images, readings, await readingsMetadata(readings));
+  const [metadata, tolerance] = await Promise.all([readingsMetadata(readings), verifyTolerance()]);
+  const viewersReady = renderImages(images, readings, metadata, tolerance);
   renderReports();
   resetReportForm();
   await renderHistory(theCase.patient.id);
@@ -181,13 +179,13 @@ function comparison({ browser, server, mismatch }, metadata) {
   return parts;
 }
 
-function renderImages(images, readings, metadata) {
+function renderImages(images, readings, metadata, tolerance) {
   if (!images.length) {
     $('images').replaceChildren(element('p', { textContent: 'No images in this case.' }));
     return Promise.resolve();
   }
   const ready = [];
-  const blocks = pairReadings(images, readings).map((pair) => {
+  const blocks = pairReadings(images, readings, tolerance).map((pair) => {
     // A heat map only for a positive reading, named by the class it is evidence for.
     const shown = shownHeatmap(pair);
     const read = [pair.server, pair.browser].find((r) => r?.status === 'succeeded');
@@ -204,7 +202,8 @@ function renderImages(images, readings, metadata) {
     block.dataset.imageId = pair.image.id;
     if (!pair.server || pair.server.status === 'failed') {
       const button = element('button', { type: 'button', className: 'secondary', textContent: 'Ask the server to read this image' });
-      const model = pair.browser?.model_name ?? DEFAULT_MODEL;
+      // Without a browser reading to take the model from, the chest X-ray model reads it.
+      const model = pair.browser?.model_name ?? CHEST_XRAY_MODEL;
       button.addEventListener('click', () => act(() => readOnServer(pair.image.id, model, button)));
       block.append(element('p', {}, [button]));
     }
@@ -374,32 +373,16 @@ $('save-draft').addEventListener('click', () => act(async () => {
 }));
 $('sign-report').addEventListener('click', () => act(signReport));
 $('cancel-amend').addEventListener('click', () => act(async () => resetReportForm()));
-$('sign-out').addEventListener('click', () => act(async () => {
-  await api('/auth/logout/', { method: 'POST' });
-  forgetCsrfToken();
-  window.location.assign('/');
-}));
+wireSignOut();
 
 act(async () => {
-  let user;
-  try {
-    user = await api('/auth/me/');
-  } catch (error) {
-    // Not signed in: the front page has the sign-in form and brings doctors back here.
-    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-      window.location.assign('/');
-      return;
-    }
-    throw error;
-  }
-  state.user = user;
-  $('username').textContent = `Signed in as ${personName(user)}`;
-  $('whoami').hidden = false;
-  if (user.role !== 'doctor') {
+  // Not signed in: the front page has the sign-in form and brings doctors back here.
+  const user = await startSession({ roles: ['doctor'], onDenied: () => {
     $('not-a-doctor').hidden = false;
     setStatus('');
-    return;
-  }
+  } });
+  if (!user) return;
+  state.user = user;
   $('workspace').hidden = false;
   await Promise.all([loadPatients(), loadWorklist()]);
   await openLinkedCase();

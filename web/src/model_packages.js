@@ -3,6 +3,9 @@
 // version to use from here: no page names a version of its own.
 import { api } from './api.js';
 
+/** The model the pages read chest X-rays with, unless told otherwise; its version comes from the API. */
+export const CHEST_XRAY_MODEL = 'chest-xray-pneumonia';
+
 let listing = null;
 const metadataByVersion = new Map();
 
@@ -31,6 +34,20 @@ export async function activePackage(name) {
   const chosen = packages.find((p) => p.name === name && p.active);
   if (!chosen) throw new Error(`the server offers no active ${name} model`);
   return chosen;
+}
+
+/**
+ * The largest browser/server difference in a class probability that the server still counts as
+ * the same reading (its INFERENCE_VERIFY_TOLERANCE, published with every package).
+ *
+ * @returns {Promise<number|null>} null when the list is empty or cannot be read
+ */
+export async function verifyTolerance() {
+  try {
+    return (await modelPackages()).find((p) => typeof p.verify_tolerance === 'number')?.verify_tolerance ?? null;
+  } catch {
+    return null; // mismatches then rest on the server's own verdict
+  }
 }
 
 /**

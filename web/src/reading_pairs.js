@@ -1,8 +1,8 @@
 // Browser and server readings of the same image, paired so that a doctor sees
 // them side by side, and whether they disagree. Pure functions of API data.
-
-/** Largest difference in any class probability that still counts as the same reading. */
-export const TOLERANCE = 1e-3;
+//
+// The tolerance (the largest difference in any class probability that still counts as the same
+// reading) is the server's: `verify_tolerance` of GET /api/v1/models/ (see model_packages.js).
 
 /**
  * The largest absolute difference between two readings' class probabilities.
@@ -27,9 +27,11 @@ export function maxDifference(a, b) {
  *
  * @param {object|null} browser
  * @param {object|null} server
+ * @param {number|null} tolerance the server's; null when unknown: then only the server's own
+ *   verdict on the browser reading it verified counts
  * @returns {string|null}
  */
-export function mismatchOf(browser, server) {
+export function mismatchOf(browser, server, tolerance) {
   // The input gate must decide alike: one refusing what the other read is a mismatch.
   const done = ['succeeded', 'refused'];
   if (done.includes(browser?.status) && done.includes(server?.status) && browser.status !== server.status) {
@@ -41,7 +43,7 @@ export function mismatchOf(browser, server) {
     // Both refused it: the gate's scores must still agree, as the server's verification says.
     const checked = server.verifies === browser.id && server.max_difference != null;
     return checked && server.disagrees
-      ? `The input check scores differ by ${server.max_difference.toExponential(1)} (more than ${TOLERANCE}).`
+      ? `The input check scores differ by ${server.max_difference.toExponential(1)} (${beyond(tolerance)}).`
       : null;
   }
   if (browser?.status !== 'succeeded' || server?.status !== 'succeeded') return null;
@@ -52,11 +54,13 @@ export function mismatchOf(browser, server) {
     ? server.max_difference
     : maxDifference(browser, server);
   if (difference == null) return 'The two readings do not report the same classes.';
-  if (server.disagrees || difference > TOLERANCE) {
-    return `The probabilities differ by ${difference.toExponential(1)} (more than ${TOLERANCE}).`;
+  if (server.disagrees || (tolerance != null && difference > tolerance)) {
+    return `The probabilities differ by ${difference.toExponential(1)} (${beyond(tolerance)}).`;
   }
   return null;
 }
+
+const beyond = (tolerance) => (tolerance == null ? 'more than the server allows' : `more than ${tolerance}`);
 
 const newestFirst = (a, b) => (b.created_at ?? '').localeCompare(a.created_at ?? '') || b.id - a.id;
 
@@ -67,16 +71,17 @@ const newestFirst = (a, b) => (b.created_at ?? '').localeCompare(a.created_at ??
  *
  * @param {object[]} images from GET /cases/<id>/images/
  * @param {object[]} readings from GET /cases/<id>/readings/
+ * @param {number|null} tolerance the server's, as mismatchOf takes it
  * @returns {{image: object, browser: object|null, server: object|null, mismatch: string|null}[]}
  */
-export function pairReadings(images, readings) {
+export function pairReadings(images, readings, tolerance) {
   return images.map((image) => {
     const own = readings.filter((r) => r.image === image.id).sort(newestFirst);
     const browser = own.find((r) => r.runs_on === 'browser') ?? null;
     const server = (browser && own.find((r) => r.runs_on === 'server' && r.verifies === browser.id))
       ?? own.find((r) => r.runs_on === 'server')
       ?? null;
-    return { image, browser, server, mismatch: mismatchOf(browser, server) };
+    return { image, browser, server, mismatch: mismatchOf(browser, server, tolerance) };
   });
 }
 
