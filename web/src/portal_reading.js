@@ -1,0 +1,193 @@
+// Portal: reading the chosen X-ray in this browser and showing the reading, or, when she chose
+// it or the browser cannot, offering to have the server read it once it is added to her case.
+import { loadActiveModel } from './browser_model.js';
+import { browserReadingRows, definitionList, fileSize } from './cases.js';
+import { noHeatmapText } from './decision.js';
+import { heatmapLegend } from './heatmap_legend.js';
+import { drawReading, readImage } from './inference.js';
+import { CHEST_XRAY_MODEL } from './model_packages.js';
+import { $, setStatus } from './page.js';
+import { state } from './portal_state.js';
+
+const HEATMAP_OPACITY = 0.45;
+/** localStorage key of the patient's choice to have her images read on the server only. */
+const READ_ON_SERVER_KEY = 'portal.readOnServer';
+const SERVER_INSTEAD = 'Images you add to your case are read on the server instead.';
+
+/** Whether she chose, on this device, to have her images read on the server. */
+export function readOnServerChosen() {
+  try {
+    return localStorage.getItem(READ_ON_SERVER_KEY) === 'true';
+  } catch {
+    return false; // storage blocked: browser reading, the default
+  }
+}
+
+/** Remember her choice on this device. */
+export function rememberReadOnServer(onServer) {
+  try {
+    localStorage.setItem(READ_ON_SERVER_KEY, String(onServer));
+  } catch {
+    // storage blocked: the choice holds for this page only
+  }
+}
+
+let modelLoading = null;
+
+/** Load the active model once; later calls share the same promise, and a failure lets the next call try again. */
+export function prepareModel() {
+  if (!modelLoading) {
+    modelLoading = loadActiveModel(CHEST_XRAY_MODEL, { onStatus: setStatus });
+    modelLoading.then((model) => {
+      state.model = model;
+      state.modelError = null;
+      showReadingMode();
+    }, (error) => {
+      modelLoading = null;
+      state.modelError = error;
+      showReadingMode();
+      setStatus(`${error.message} ${SERVER_INSTEAD}`);
+    });
+  }
+  return modelLoading;
+}
+
+/** Headings, notes and the fallback notice for browser or server reading. */
+export function showReadingMode() {
+  const onServer = $('read-on-server').checked;
+  $('read-title').textContent = onServer || state.modelError ? 'Add an X-ray to be read on the server' : 'Read an X-ray in this browser';
+  $('read-note').textContent = onServer
+    ? 'The image is sent to the server and read there when you add it to your case.'
+    : 'The image stays on this device while it is read; it is sent only if you add it to your case.';
+  const notice = !onServer && state.modelError ? `${state.modelError.message} ${SERVER_INSTEAD}` : '';
+  $('fallback-notice').textContent = notice;
+  $('fallback-notice').hidden = !notice;
+}
+
+/**
+ * Read the chosen file in this browser and show the reading; nothing is sent. Falls back to
+ * offering a server reading when she chose that, or the model or the file cannot be read here.
+ *
+ * @param {File} file
+ */
+export async function readFile(file) {
+  state.reading = null;
+  state.file = file;
+  state.serverReason = null;
+  $('add-to-case').disabled = true;
+  $('add-to-case').textContent = 'Add to my case';
+  if ($('read-on-server').checked) {
+    offerServerReading(file, 'chosen');
+    return;
+  }
+  let model;
+  try {
+    model = await prepareModel();
+  } catch (error) {
+    if (state.file === file) offerServerReading(file, 'model', error);
+    return;
+  }
+  if (state.file !== file) return; // another file was chosen meanwhile
+  let read;
+  const started = performance.now();
+  try {
+    setStatus(`Reading ${file.name} in this browser…`);
+    read = await readImage(model, file);
+  } catch (error) {
+    // A file this browser cannot decode (e.g. JPEG 2000 DICOM): the server can still read it.
+    if (state.file === file) offerServerReading(file, 'file', error);
+    return;
+  }
+  if (state.file !== file) return;
+  const { reading, pixels } = read;
+  if (reading.status === 'refused') {
+    showRefused(file, reading, performance.now() - started);
+    return;
+  }
+  drawReading($('canvas'), pixels, reading.heatmap, { opacity: HEATMAP_OPACITY });
+  const totalMs = performance.now() - started;
+  state.reading = reading;
+  $('refusal').hidden = true;
+  $('canvas').hidden = false;
+  $('canvas').setAttribute('aria-label', reading.heatmap
+    ? `The X-ray, with the heat map of the evidence for ${reading.heatmapLabel ?? reading.label} over its centre square`
+    : 'The X-ray');
+  showHeatmapInfo(reading);
+  $('result').replaceChildren(...definitionList([['Image', file.name], ...browserReadingRows(reading, totalMs, model.metadata)]));
+  $('reading').hidden = false;
+  $('add-to-case').disabled = false;
+  setStatus(`Read ${file.name} in ${totalMs.toFixed(0)} ms. Nothing has been sent.`);
+}
+
+/** Clear the reading shown, and the file chosen, as when another case opens. */
+export function clearReading() {
+  state.reading = null;
+  state.file = null;
+  state.uploaded = null;
+  $('reading').hidden = true;
+  showHeatmapInfo(null);
+  $('file').value = '';
+}
+
+/**
+ * The heat map's legend when the reading has a map; otherwise why there is none.
+ *
+ * @param {import('./model.js').Reading|null} reading null: neither
+ */
+function showHeatmapInfo(reading) {
+  const label = reading?.heatmapLabel ?? reading?.label;
+  const legend = reading?.heatmap ? [heatmapLegend(label)] : [];
+  $('heatmap-legend').replaceChildren(...legend);
+  $('heatmap-legend').hidden = !legend.length;
+  const note = reading && !reading.heatmap && reading.heatmapLabel ? noHeatmapText(reading.heatmapLabel) : '';
+  $('heatmap-note').textContent = note;
+  $('heatmap-note').hidden = !note;
+}
+
+/**
+ * The model (or the DICOM header) refused the image: say why, and show no reading.
+ * She may still add the image to her case; it is recorded as not read.
+ *
+ * @param {File} file
+ * @param {import('./model.js').Reading} reading a refused one
+ * @param {number} totalMs
+ */
+function showRefused(file, reading, totalMs) {
+  state.reading = reading;
+  $('canvas').hidden = true;
+  showHeatmapInfo(null);
+  $('refusal').textContent = reading.refusal;
+  $('refusal').hidden = false;
+  $('result').replaceChildren(...definitionList([['Image', file.name], ...browserReadingRows(reading, totalMs, state.model.metadata)]));
+  $('reading').hidden = false;
+  $('add-to-case').disabled = false;
+  setStatus(`${file.name} was not read: ${reading.refusal} Nothing has been sent.`);
+}
+
+/**
+ * Offer to add the file for a server reading instead.
+ *
+ * @param {File} file
+ * @param {'chosen'|'model'|'file'} reason she chose it, the model cannot run here, or this browser cannot read the file
+ * @param {Error} [error] what went wrong in the browser
+ */
+function offerServerReading(file, reason, error) {
+  state.serverReason = reason;
+  $('canvas').hidden = true;
+  $('refusal').hidden = true;
+  showHeatmapInfo(null);
+  $('result').replaceChildren(...definitionList([
+    ['Image', `${file.name} (${fileSize(file.size)})`],
+    ['Reading', reason === 'chosen'
+      ? 'on the server, once you add the image to your case.'
+      : `not possible in this browser (${error.message}). If you add the image to your case, the server reads it instead.`],
+  ]));
+  $('reading').hidden = false;
+  $('add-to-case').textContent = 'Add to my case (read on the server)';
+  $('add-to-case').disabled = false;
+  setStatus({
+    chosen: `${file.name} will be read on the server once you add it to your case. Nothing has been sent yet.`,
+    model: `${error?.message} Add the image to your case to have it read on the server. Nothing has been sent yet.`,
+    file: 'This image cannot be read in this browser. Nothing has been sent.',
+  }[reason]);
+}

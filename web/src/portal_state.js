@@ -1,0 +1,18 @@
+// What the patient portal remembers between her actions, shared by its modules.
+
+/**
+ * Fields:
+ * - {object|null} user the signed-in patient
+ * - {object[]} cases her cases
+ * - {number|null} caseId the open case
+ * - {object|null} model the model loaded in this browser
+ * - {Error|null} modelError why the model cannot run here (images are then read on the server)
+ * - {File|null} file the chosen image, until it is added to the case
+ * - {object|null} reading the browser's reading of it (null: to be read on the server)
+ * - {'chosen'|'model'|'file'|null} serverReason why the server reads it
+ * - {{file: File, image: object}|null} uploaded the image, uploaded already, while its reading is not saved
+ */
+export const state = {
+  user: null, cases: [], caseId: null, model: null, modelError: null,
+  file: null, reading: null, serverReason: null, uploaded: null,
+};
