@@ -4,15 +4,14 @@ from rest_framework import filters, generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role, User
+from accounts.models import Role
 from accounts.selectors import can_see_patient
-from audit.access import audited_get
 from audit.services import audit_record
-from cases import history, selectors, services
+from cases import selectors, services
 from cases.filters import CaseFilter
 from cases.models import Case
 from cases.permissions import require_clinical_writer
-from cases.serializers import CaseCreateSerializer, CaseSerializer, CaseUpdateSerializer, HistoryEntrySerializer
+from cases.serializers import CaseCreateSerializer, CaseSerializer, CaseUpdateSerializer
 from config.errors import ApplicationError
 
 
@@ -82,19 +81,3 @@ class CaseSubmitView(APIView):
         case = services.case_submit(case=case, submitted_by=request.user)
         return Response(CaseSerializer(case).data)
 
-
-class PatientHistoryView(APIView):
-    """Everything that happened across a patient's cases, newest first."""
-
-    @extend_schema(responses=HistoryEntrySerializer(many=True))
-    def get(self, request, patient_id: int):
-        patient = audited_get(
-            user=request.user,
-            queryset=User.objects.filter(role=Role.PATIENT),
-            pk=patient_id,
-            object_type="patient",
-            action="patient.history",
-            patient_id_of=lambda patient: patient.pk,
-        )
-        entries = history.patient_history(patient=patient, viewer=request.user)
-        return Response(HistoryEntrySerializer(entries, many=True).data)

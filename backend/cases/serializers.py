@@ -35,12 +35,3 @@ class CaseCreateSerializer(serializers.Serializer):
 class CaseUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-
-
-class HistoryEntrySerializer(serializers.Serializer):
-    at = serializers.DateTimeField()
-    kind = serializers.CharField()
-    case_id = serializers.IntegerField()
-    object_type = serializers.CharField()
-    object_id = serializers.IntegerField()
-    summary = serializers.CharField()

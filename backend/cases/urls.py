@@ -6,5 +6,4 @@ urlpatterns = [
     path("cases/", api.CaseListCreateView.as_view(), name="case-list"),
     path("cases/<int:case_id>/", api.CaseDetailView.as_view(), name="case-detail"),
     path("cases/<int:case_id>/submit/", api.CaseSubmitView.as_view(), name="case-submit"),
-    path("patients/<int:patient_id>/history/", api.PatientHistoryView.as_view(), name="patient-history"),
 ]

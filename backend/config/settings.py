@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "reports",
     "health",
     "inference",
+    "history",
+    "demo",
 ]
 
 MIDDLEWARE = [

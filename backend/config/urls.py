@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("health.urls")),
     path("", include("accounts.urls")),
     path("", include("cases.urls")),
+    path("", include("history.urls")),
     path("", include("imaging.urls")),
     path("", include("readings.urls")),
     path("", include("reports.urls")),
