@@ -3,7 +3,7 @@
 import { agreementChart, agreementRows, formatRate } from './agreement_chart.js';
 import { api, ApiError } from './api.js';
 import { definitionList } from './cases.js';
-import { $, act, element, setStatus } from './page.js';
+import { $, act, element, onSubmit, setStatus } from './page.js';
 import { auditQuery, auditRows, dayEnd, dayStart } from './audit_table.js';
 import { startSession, wireSignOut } from './session.js';
 
@@ -170,21 +170,15 @@ async function start() {
 }
 
 wireSignOut();
-$('agreement-filters').addEventListener('submit', (event) => {
-  event.preventDefault();
-  act(async () => {
-    setStatus('Counting the reports…');
-    await loadAgreement();
-    setStatus('Agreement figures updated.');
-  });
+onSubmit('agreement-filters', async () => {
+  setStatus('Counting the reports…');
+  await loadAgreement();
+  setStatus('Agreement figures updated.');
 });
-$('audit-filters').addEventListener('submit', (event) => {
-  event.preventDefault();
-  act(async () => {
-    setStatus('Loading the audit log…');
-    await filterAudit();
-    setStatus('Audit log filtered.');
-  });
+onSubmit('audit-filters', async () => {
+  setStatus('Loading the audit log…');
+  await filterAudit();
+  setStatus('Audit log filtered.');
 });
 $('audit-newer').addEventListener('click', () => act(() => loadAudit(state.auditNewer, state.auditPage - 1)));
 $('audit-older').addEventListener('click', () => act(() => loadAudit(state.auditOlder, state.auditPage + 1)));

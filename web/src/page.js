@@ -43,6 +43,19 @@ export async function act(task) {
 }
 
 /**
+ * Run `task` as a user action when the form is submitted, instead of the browser's own submit.
+ *
+ * @param {string} id the form's
+ * @param {(form: HTMLFormElement) => Promise<unknown>} task
+ */
+export function onSubmit(id, task) {
+  $(id).addEventListener('submit', (event) => {
+    event.preventDefault();
+    act(() => task(event.target));
+  });
+}
+
+/**
  * A DOM element with properties and children.
  *
  * @param {string} tag

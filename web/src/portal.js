@@ -2,7 +2,7 @@
 // and the reading to the case only when the patient chooses. This module wires the page; the
 // work is in portal_cases.js, portal_reading.js and portal_upload.js.
 import { chooseBackend } from './browser_model.js';
-import { $, act, setStatus } from './page.js';
+import { $, act, onSubmit, setStatus } from './page.js';
 import { createCase, refreshCases, submitCase } from './portal_cases.js';
 import { prepareModel, readFile, readOnServerChosen, rememberReadOnServer, showReadingMode } from './portal_reading.js';
 import { state } from './portal_state.js';
@@ -49,26 +49,17 @@ async function signInAndShow(credentials) {
 
 // --- wiring ---------------------------------------------------------------
 
-$('sign-in-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  act(() => signInAndShow(formJson(event.target)));
-});
-$('sign-up-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  act(async () => {
-    const fields = formJson(event.target);
-    setStatus('Creating your account…');
-    await register(fields);
-    await signInAndShow({ username: fields.username, password: fields.password });
-  });
+onSubmit('sign-in-form', (form) => signInAndShow(formJson(form)));
+onSubmit('sign-up-form', async (form) => {
+  const fields = formJson(form);
+  setStatus('Creating your account…');
+  await register(fields);
+  await signInAndShow({ username: fields.username, password: fields.password });
 });
 wireSignOut(showSignedOut);
-$('new-case-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  act(async () => {
-    await createCase(formJson(event.target));
-    event.target.reset();
-  });
+onSubmit('new-case-form', async (form) => {
+  await createCase(formJson(form));
+  form.reset();
 });
 $('file').addEventListener('change', () => {
   const file = $('file').files[0];
