@@ -1,16 +1,15 @@
 from django.contrib.auth import authenticate, login, logout
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import generics, serializers, status
+from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
-from accounts.models import ApiToken, CareRelationship, Role, User
-from accounts.permissions import IsClinicAdmin, IsDoctorOrAdmin
+from accounts.models import ApiToken, CareRelationship, User
+from accounts.permissions import IsClinicAdmin, IsDoctorOrAdmin, LinksDoctorsAndPatients
 from accounts.serializers import (
     CareRelationshipCreateSerializer,
     CareRelationshipSerializer,
@@ -27,6 +26,7 @@ from accounts.serializers import (
 )
 from accounts.throttles import LoginIPThrottle, LoginUsernameThrottle
 from audit.services import audit_record
+from audit.views import AuditedListView
 from config.errors import ApplicationError
 
 
@@ -151,13 +151,14 @@ class InvitationCreateView(APIView):
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
-class UserListCreateView(generics.ListAPIView):
+class UserListCreateView(AuditedListView):
     permission_classes = [IsClinicAdmin]
+    model = User
     serializer_class = UserSerializer
     filterset_fields = ["role", "is_active"]
 
-    def get_queryset(self):
-        return selectors.user_list()
+    def select(self, page):
+        return selectors.user_list(user=self.request.user, page=page)
 
     @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
     def post(self, request):
@@ -172,51 +173,42 @@ class UserDetailView(APIView):
 
     @extend_schema(responses=UserSerializer)
     def get(self, request, user_id: int):
-        user = get_object_or_404(selectors.user_list(), pk=user_id)
+        user = selectors.user_get(user=request.user, user_id=user_id)
         return Response(UserSerializer(user).data)
 
     @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
     def patch(self, request, user_id: int):
-        user = get_object_or_404(selectors.user_list(), pk=user_id)
+        user = selectors.user_get(user=request.user, user_id=user_id, action="user.update", is_write=True)
         serializer = UserUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.user_update(user=user, changed_by=request.user, **serializer.validated_data)
         return Response(UserSerializer(user).data)
 
 
-class PatientListView(generics.ListAPIView):
+class PatientListView(AuditedListView):
     """A doctor's patients (those under their active care); every patient for an admin."""
 
     permission_classes = [IsDoctorOrAdmin]
+    model = User
     serializer_class = PersonSerializer
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return User.objects.none()
-        return selectors.patients_visible_to(self.request.user).order_by("last_name", "first_name", "username")
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        ids = [row["id"] for row in response.data["results"]]
-        audit_record(actor=request.user, action="patient.list", object_type="patient", detail={"ids": ids})
-        return response
+    def select(self, page):
+        return selectors.patient_list(user=self.request.user, page=page)
 
 
-class CareRelationshipListCreateView(generics.ListAPIView):
+class CareRelationshipListCreateView(AuditedListView):
     """Admins see and create every link; doctors see their patients, patients their doctors."""
 
+    permission_classes = [LinksDoctorsAndPatients]
+    model = CareRelationship
     serializer_class = CareRelationshipSerializer
     filterset_fields = ["doctor", "patient"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return CareRelationship.objects.none()
-        return selectors.care_relationships_visible_to(self.request.user)
+    def select(self, page):
+        return selectors.care_relationship_list(user=self.request.user, page=page)
 
     @extend_schema(request=CareRelationshipCreateSerializer, responses={201: CareRelationshipSerializer})
     def post(self, request):
-        if request.user.role != Role.ADMIN:
-            raise ApplicationError("Only clinic admins link doctors and patients.", code="forbidden", status_code=403)
         serializer = CareRelationshipCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         relationship = services.care_relationship_create(created_by=request.user, **serializer.validated_data)
@@ -230,6 +222,8 @@ class CareRelationshipEndView(APIView):
 
     @extend_schema(request=None, responses=CareRelationshipSerializer)
     def post(self, request, relationship_id: int):
-        relationship = get_object_or_404(selectors.care_relationships_visible_to(request.user), pk=relationship_id)
+        relationship = selectors.care_relationship_get(
+            user=request.user, relationship_id=relationship_id, action="care.end", is_write=True
+        )
         relationship = services.care_relationship_end(ended_by=request.user, relationship=relationship)
         return Response(CareRelationshipSerializer(relationship).data)

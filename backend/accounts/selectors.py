@@ -1,32 +1,52 @@
+from collections.abc import Callable, Iterable
+
 from django.db.models import QuerySet
 
 from accounts.models import CareRelationship, Role, User
+from accounts.visibility import patients_visible_to
+from audit.access import audited_get, audited_list
+
+# What a list view shows of a visible queryset: its filters and its page.
+Page = Callable[[QuerySet], Iterable]
 
 
-def patients_visible_to(user: User) -> QuerySet[User]:
-    """The patients whose data `user` may see: themselves, those under their care, or all."""
-    patients = User.objects.filter(role=Role.PATIENT)
-    if user.role == Role.ADMIN:
-        return patients
-    if user.role == Role.DOCTOR:
-        return patients.filter(doctor_links__doctor=user, doctor_links__ended_at__isnull=True).distinct()
-    if user.role == Role.PATIENT:
-        return patients.filter(pk=user.pk)
-    return patients.none()
+def _patient_id_of_account(account: User) -> int | None:
+    return account.pk if account.role == Role.PATIENT else None
 
 
-def can_see_patient(*, user: User, patient_id: int) -> bool:
-    if user.role == Role.ADMIN:
-        return True
-    if user.role == Role.PATIENT:
-        return user.pk == patient_id
-    if user.role == Role.DOCTOR:
-        return CareRelationship.objects.filter(doctor=user, patient_id=patient_id, ended_at__isnull=True).exists()
-    return False
+def patient_list(*, user: User, page: Page = list) -> list[User]:
+    """The patients `user` may see (a doctor's, or all for an admin), as shown, audited."""
+    patients = patients_visible_to(user).order_by("last_name", "first_name", "username")
+    return audited_list(
+        user=user,
+        objects=page(patients),
+        object_type="patient",
+        action="patient.list",
+        patient_id_of=lambda patient: patient.pk,
+    )
 
 
-def user_list() -> QuerySet[User]:
-    return User.objects.order_by("username")
+def user_list(*, user: User, page: Page = list) -> list[User]:
+    """Every account, for clinic admins; patients' accounts are their data, so the read is audited."""
+    return audited_list(
+        user=user,
+        objects=page(User.objects.order_by("username")),
+        object_type="user",
+        action="user.list",
+        patient_id_of=_patient_id_of_account,
+    )
+
+
+def user_get(*, user: User, user_id: int, action: str = "user.read", is_write: bool = False) -> User:
+    return audited_get(
+        user=user,
+        queryset=User.objects.all(),
+        pk=user_id,
+        object_type="user",
+        action=action,
+        patient_id_of=_patient_id_of_account,
+        is_write=is_write,
+    )
 
 
 def care_relationships_visible_to(user: User) -> QuerySet[CareRelationship]:
@@ -36,3 +56,25 @@ def care_relationships_visible_to(user: User) -> QuerySet[CareRelationship]:
     if user.role == Role.DOCTOR:
         return relationships.filter(doctor=user)
     return relationships.filter(patient=user)
+
+
+def care_relationship_list(*, user: User, page: Page = list) -> list[CareRelationship]:
+    return audited_list(
+        user=user,
+        objects=page(care_relationships_visible_to(user)),
+        object_type="care_relationship",
+        action="care.list",
+        patient_id_of=lambda relationship: relationship.patient_id,
+    )
+
+
+def care_relationship_get(*, user: User, relationship_id: int, action: str, is_write: bool = False) -> CareRelationship:
+    return audited_get(
+        user=user,
+        queryset=care_relationships_visible_to(user),
+        pk=relationship_id,
+        object_type="care_relationship",
+        action=action,
+        patient_id_of=lambda relationship: relationship.patient_id,
+        is_write=is_write,
+    )

@@ -159,7 +159,14 @@ def user_update(
     user.save()
     if changes.get("is_active") is False:
         logout_everywhere(user=user, requested_by=changed_by)
-    audit_record(actor=changed_by, action="user.update", object_type="user", object_id=user.pk, detail=changes)
+    audit_record(
+        actor=changed_by,
+        action="user.update",
+        object_type="user",
+        object_id=user.pk,
+        patient_id=user.pk if user.role == Role.PATIENT else None,
+        detail=changes,
+    )
     return user
 
 

@@ -1,12 +1,16 @@
-"""Fetching one piece of patient data on behalf of a user, with the decision audited."""
+"""Selecting patient data on behalf of a user, with the read written to the audit log.
 
-from collections.abc import Callable
-from typing import TypeVar
+Selectors call these two and nothing else audits a read: `audited_get` for one object (404 when
+the user may not see it), `audited_list` for the objects a list actually shows.
+"""
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 
 from accounts.models import User
-from accounts.selectors import can_see_patient
+from accounts.visibility import can_see_patient
 from audit.services import audit_record
 from config.errors import NotFoundError
 
@@ -20,7 +24,7 @@ def audited_get(
     pk: int,
     object_type: str,
     action: str,
-    patient_id_of: Callable[[M], int],
+    patient_id_of: Callable[[M], int | None],
     visible: Callable[[M], bool] = lambda obj: True,
     is_write: bool = False,
 ) -> M:
@@ -45,3 +49,33 @@ def audited_get(
     if not allowed:
         raise NotFoundError(object_type)
     return obj
+
+
+def audited_list(
+    *,
+    user: User,
+    objects: Iterable[M],
+    object_type: str,
+    action: str,
+    patient_id_of: Callable[[M], int | None],
+    detail: dict[str, Any] | None = None,
+) -> list[M]:
+    """Return `objects` (what the user is shown, already narrowed to what they may see), audited.
+
+    One entry per patient shown, naming the patient and the ids of that patient's objects in
+    `detail["ids"]`, so that filtering the log by patient finds list reads too. A list that
+    shows nothing is still recorded, once, without a patient.
+    """
+    shown = list(objects)
+    ids_by_patient: dict[int | None, list[Any]] = {}
+    for obj in shown:
+        ids_by_patient.setdefault(patient_id_of(obj), []).append(obj.pk)
+    for patient_id, ids in (ids_by_patient or {None: []}).items():
+        audit_record(
+            actor=user,
+            action=action,
+            object_type=object_type,
+            patient_id=patient_id,
+            detail={**(detail or {}), "ids": ids},
+        )
+    return shown

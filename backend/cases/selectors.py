@@ -1,13 +1,42 @@
-from django.db.models import QuerySet
+from collections.abc import Callable
+
+from django.db.models import Model, QuerySet
 
 from accounts.models import User
-from accounts.selectors import patients_visible_to
-from audit.access import audited_get
+from accounts.selectors import Page
+from accounts.visibility import patients_visible_to
+from audit.access import audited_get, audited_list
 from cases.models import Case
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
     return Case.objects.filter(patient__in=patients_visible_to(user)).select_related("patient")
+
+
+def case_list(*, user: User, page: Page = list) -> list[Case]:
+    """The cases `user` may see, narrowed by `page` (the view's filters and page), audited as shown."""
+    return audited_list(
+        user=user,
+        objects=page(cases_visible_to(user)),
+        object_type="case",
+        action="case.list",
+        patient_id_of=lambda case: case.patient_id,
+    )
+
+
+def case_contents_list(
+    *, user: User, case_id: int, object_type: str, contents: Callable[[Case], QuerySet]
+) -> list[Model]:
+    """What a case holds (its images, readings or reports), for a user who may see the case, audited."""
+    case = case_get(user=user, case_id=case_id)
+    return audited_list(
+        user=user,
+        objects=contents(case),
+        object_type=object_type,
+        action=f"{object_type}.list",
+        patient_id_of=lambda obj: case.patient_id,
+        detail={"case": case.pk},
+    )
 
 
 def case_get(*, user: User, case_id: int, action: str = "case.read", is_write: bool = False) -> Case:

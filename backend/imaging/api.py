@@ -7,8 +7,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.services import audit_record
-from cases.permissions import require_clinical_writer
+from accounts.permissions import ChangesClinicalRecords
 from cases.selectors import case_get
 from config.errors import ApplicationError
 from imaging import selectors, services
@@ -18,25 +17,17 @@ EXTENSIONS = {"png": "png", "jpeg": "jpg", "dicom": "dcm"}
 
 
 class CaseImagesView(APIView):
+    permission_classes = [ChangesClinicalRecords]
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(responses=ImageSerializer(many=True))
     def get(self, request, case_id: int):
-        case = case_get(user=request.user, case_id=case_id)
-        images = selectors.images_of_case(case)
-        audit_record(
-            actor=request.user,
-            action="image.list",
-            object_type="image",
-            patient_id=case.patient_id,
-            detail={"case": case.pk, "ids": [image.pk for image in images]},
-        )
+        images = selectors.image_list(user=request.user, case_id=case_id)
         return Response(ImageSerializer(images, many=True).data)
 
     @extend_schema(request={"multipart/form-data": ImageUploadSerializer}, responses={201: ImageSerializer})
     def post(self, request, case_id: int):
         case = case_get(user=request.user, case_id=case_id, action="image.upload", is_write=True)
-        require_clinical_writer(request.user)
         upload = request.FILES.get("file")
         if upload is None:
             raise ApplicationError("Send the image as the multipart field 'file'.", code="no_file")

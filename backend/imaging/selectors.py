@@ -3,11 +3,17 @@ from django.db.models import QuerySet
 from accounts.models import User
 from audit.access import audited_get
 from cases.models import Case
+from cases.selectors import case_contents_list
 from imaging.models import Image
 
 
 def images_of_case(case: Case) -> QuerySet[Image]:
+    """Unaudited: for checking that a request names an image of the case, not for showing images."""
     return Image.objects.filter(case=case)
+
+
+def image_list(*, user: User, case_id: int) -> list[Image]:
+    return case_contents_list(user=user, case_id=case_id, object_type="image", contents=images_of_case)
 
 
 def image_get(*, user: User, image_id: int, action: str = "image.read") -> Image:

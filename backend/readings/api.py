@@ -3,8 +3,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.services import audit_record
-from cases.permissions import require_clinical_writer
+from accounts.permissions import ChangesClinicalRecords
 from cases.selectors import case_get
 from imaging.selectors import images_of_case
 from readings import selectors
@@ -14,24 +13,17 @@ from readings.serializers import BrowserReadingSerializer, ReadingSerializer, Se
 
 
 class CaseReadingsView(APIView):
+    permission_classes = [ChangesClinicalRecords]
+
     @extend_schema(responses=ReadingSerializer(many=True))
     def get(self, request, case_id: int):
-        case = case_get(user=request.user, case_id=case_id)
-        readings = selectors.readings_of_case(case)
-        audit_record(
-            actor=request.user,
-            action="reading.list",
-            object_type="reading",
-            patient_id=case.patient_id,
-            detail={"case": case.pk, "ids": [reading.pk for reading in readings]},
-        )
+        readings = selectors.reading_list(user=request.user, case_id=case_id)
         return Response(ReadingSerializer(readings, many=True).data)
 
     @extend_schema(request=BrowserReadingSerializer, responses={201: ReadingSerializer})
     def post(self, request, case_id: int):
         """Attach a reading computed in the browser; the server re-runs it to verify it when it has the model."""
         case = case_get(user=request.user, case_id=case_id, action="reading.create", is_write=True)
-        require_clinical_writer(request.user)
         serializer = BrowserReadingSerializer(data=request.data)
         serializer.fields["image"].queryset = images_of_case(case)
         serializer.is_valid(raise_exception=True)
@@ -40,11 +32,12 @@ class CaseReadingsView(APIView):
 
 
 class ServerReadingsView(APIView):
+    permission_classes = [ChangesClinicalRecords]
+
     @extend_schema(request=ServerReadingRequestSerializer, responses={202: ReadingSerializer})
     def post(self, request, case_id: int):
         """Queue a server reading of one of the case's images; poll GET /readings/{id}/ for the result."""
         case = case_get(user=request.user, case_id=case_id, action="reading.request", is_write=True)
-        require_clinical_writer(request.user)
         serializer = ServerReadingRequestSerializer(data=request.data)
         serializer.fields["image"].queryset = images_of_case(case)
         serializer.is_valid(raise_exception=True)

@@ -3,11 +3,16 @@ from django.db.models import QuerySet
 from accounts.models import User
 from audit.access import audited_get
 from cases.models import Case
+from cases.selectors import case_contents_list
 from readings.models import Reading
 
 
 def readings_of_case(case: Case) -> QuerySet[Reading]:
     return Reading.objects.filter(case=case).select_related("verification")
+
+
+def reading_list(*, user: User, case_id: int) -> list[Reading]:
+    return case_contents_list(user=user, case_id=case_id, object_type="reading", contents=readings_of_case)
 
 
 def reading_get(*, user: User, reading_id: int) -> Reading:

@@ -6,6 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from accounts.models import Role, User
 from audit.access import audited_get
 from cases.models import Case
+from cases.selectors import case_contents_list
 from inference.registry import version_key
 from reports.models import AIAgreement, Report, ReportStatus
 
@@ -16,6 +17,12 @@ def reports_of_case(*, case: Case, user: User) -> QuerySet[Report]:
         # Patients see a report once a doctor has signed it.
         reports = reports.filter(status=ReportStatus.SIGNED)
     return reports
+
+
+def report_list(*, user: User, case_id: int) -> list[Report]:
+    return case_contents_list(
+        user=user, case_id=case_id, object_type="report", contents=lambda case: reports_of_case(case=case, user=user)
+    )
 
 
 def report_get(*, user: User, report_id: int, action: str = "report.read", is_write: bool = False) -> Report:

@@ -160,3 +160,12 @@ def test_clinical_records_are_read_only_in_the_admin_site(admin, alice):
     case.refresh_from_db()
     assert case.title == "Original"
     assert client.get("/admin/cases/case/add/").status_code == 403
+
+
+def test_a_list_read_is_found_by_each_patient_it_showed(admin, alice, charlie):
+    alice_case, charlie_case = make_case(patient=alice), make_case(patient=charlie)
+    client = client_for(admin)
+    client.get("/api/v1/cases/")
+    for patient, case in ((alice, alice_case), (charlie, charlie_case)):
+        rows = client.get(f"/api/v1/audit-events/?patient={patient.pk}&action=case.list").json()["results"]
+        assert [row["detail"]["ids"] for row in rows] == [[case.pk]]

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.models import CareRelationship
-from clinic_factories import client_for, make_case, png_bytes, record_reading, upload_file
+from accounts.models import CareRelationship, Role
+from clinic_factories import client_for, make_case, make_user, png_bytes, record_reading, upload_file
 from inference.registry import ModelPackage, packages_discover
 from reports.models import AIAgreement
 from reports.services import report_create, report_sign
@@ -167,7 +167,7 @@ MATRIX = {
     ("GET", "images/<int:image_id>/"): (lambda w: {"image_id": w.draft_image.pk}, None, READ),
     ("GET", "images/<int:image_id>/file/"): (lambda w: {"image_id": w.draft_image.pk}, None, READ),
     ("GET", "images/<int:image_id>/preview/"): (lambda w: {"image_id": w.draft_image.pk}, None, READ),
-    ("GET", "cases/<int:case_id>/readings/"): (lambda w: {"case_id": w.draft_case.pk}, None, READ),
+    ("GET", "cases/<int:case_id>/readings/"): (lambda w: {"case_id": w.review_reading.case_id}, None, READ),
     ("POST", "cases/<int:case_id>/readings/"): (
         lambda w: {"case_id": w.draft_case.pk},
         lambda w: {
@@ -264,9 +264,8 @@ def test_the_matrix_covers_every_role():
         assert set(expected) == set(ROLES), key
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("endpoint", sorted(MATRIX), ids=lambda e: f"{e[0]} {e[1]}")
-def test_authorization_matrix(world, endpoint, role):
+def call(world: World, endpoint: tuple[str, str], role: str):
+    """Call `endpoint` as `role` with the matrix's URL and body; returns (response, URL kwargs)."""
     method, route = endpoint
     kwargs_of, body_of, expected = MATRIX[endpoint]
     needs_model = route.startswith("models/") or "server-readings" in route
@@ -285,5 +284,50 @@ def test_authorization_matrix(world, endpoint, role):
         f"{method} /{API_PREFIX}{path} as {role}: expected {expected[role]}, got {response.status_code}: "
         f"{getattr(response, 'content', b'')[:300]!r}"
     )
+    return response, kwargs
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(MATRIX), ids=lambda e: f"{e[0]} {e[1]}")
+def test_authorization_matrix(world, endpoint, role):
+    response, _ = call(world, endpoint, role)
     if response.status_code >= 400 and response.get("Content-Type", "").startswith("application/json"):
         assert set(response.json()) == {"error"}
+
+
+# The refusals of a role that may see the object, with their code and message.
+CLINIC_ADMINS_ONLY_READ = ("forbidden", "Clinic admins can read clinical records but not change them.")
+DOCTORS_ONLY = ("forbidden", "Only doctors write reports.")
+REFUSALS = {
+    (("POST", "cases/"), "admin"): CLINIC_ADMINS_ONLY_READ,
+    (("PATCH", "cases/<int:case_id>/"), "admin"): CLINIC_ADMINS_ONLY_READ,
+    (("POST", "cases/<int:case_id>/images/"), "admin"): CLINIC_ADMINS_ONLY_READ,
+    (("POST", "cases/<int:case_id>/readings/"), "admin"): CLINIC_ADMINS_ONLY_READ,
+    (("POST", "cases/<int:case_id>/reports/"), "alice"): DOCTORS_ONLY,
+    (("POST", "reports/<int:report_id>/amend/"), "admin"): DOCTORS_ONLY,
+    (("POST", "care-relationships/"), "bob"): ("forbidden", "Only clinic admins link doctors and patients."),
+    (("GET", "users/"), "bob"): ("permission_denied", "You do not have permission to perform this action."),
+}
+
+
+@pytest.mark.parametrize(("endpoint", "role"), sorted(REFUSALS), ids=lambda value: str(value))
+def test_refusals_say_why(world, endpoint, role):
+    response, _ = call(world, endpoint, role)
+    error = response.json()["error"]
+    assert (error["code"], error["message"]) == REFUSALS[(endpoint, role)]
+
+
+def test_only_the_author_changes_or_signs_a_draft_report(world, admin):
+    colleague = make_user("carol", Role.DOCTOR)
+    CareRelationship.objects.create(doctor=colleague, patient=world.users["alice"], created_by=admin)
+    client = client_for(colleague)
+    for response in (
+        client.patch(f"/{API_PREFIX}reports/{world.draft_report.pk}/", {"impression": "Mine."}, format="json"),
+        client.post(f"/{API_PREFIX}reports/{world.draft_report.pk}/sign/"),
+    ):
+        assert response.status_code == 403
+        assert response.json()["error"] == {
+            "code": "forbidden",
+            "message": "Only the report's author can change or sign it.",
+            "details": {},
+        }
