@@ -1,13 +1,8 @@
-from collections.abc import Callable, Iterable
-
 from django.db.models import QuerySet
 
 from accounts.models import CareRelationship, Role, User
 from accounts.visibility import patients_visible_to
-from audit.access import audited_get, audited_list
-
-# What a list view shows of a visible queryset: its filters and its page.
-Page = Callable[[QuerySet], Iterable]
+from audit.access import Page, audited_get, audited_list
 
 
 def _patient_id_of_account(account: User) -> int | None:

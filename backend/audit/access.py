@@ -16,6 +16,9 @@ from config.errors import NotFoundError
 
 M = TypeVar("M", bound=Model)
 
+# What a list view shows of a selector's visible queryset: its filters and its page.
+Page = Callable[[QuerySet], Iterable]
+
 
 def audited_get(
     *,

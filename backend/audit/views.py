@@ -4,6 +4,9 @@ from collections.abc import Iterable
 
 from django.db.models import Model, QuerySet
 from rest_framework import generics
+from rest_framework.response import Response
+
+from audit.access import Page
 
 
 class AuditedListView(generics.ListAPIView):
@@ -15,7 +18,7 @@ class AuditedListView(generics.ListAPIView):
 
     model: type[Model]
 
-    def select(self, page) -> list:
+    def select(self, page: Page) -> list:
         raise NotImplementedError
 
     def get_queryset(self) -> QuerySet:
@@ -24,7 +27,9 @@ class AuditedListView(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         rows = self.select(page=self._page)
-        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if self.paginator else Response(data)
 
     def _page(self, visible: QuerySet) -> Iterable:
-        return self.paginate_queryset(self.filter_queryset(visible))
+        filtered = self.filter_queryset(visible)
+        return filtered if self.paginator is None else self.paginate_queryset(filtered)

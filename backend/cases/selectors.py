@@ -3,9 +3,8 @@ from collections.abc import Callable
 from django.db.models import Model, QuerySet
 
 from accounts.models import User
-from accounts.selectors import Page
 from accounts.visibility import patients_visible_to
-from audit.access import audited_get, audited_list
+from audit.access import Page, audited_get, audited_list
 from cases.models import Case
 
 
