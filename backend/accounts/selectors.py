@@ -32,6 +32,18 @@ def user_list(*, user: User, page: Page = list) -> list[User]:
     )
 
 
+def patient_get(*, user: User, patient_id: int, action: str) -> User:
+    """A patient's account, if `user` may see her (404 otherwise), audited as `action`."""
+    return audited_get(
+        user=user,
+        queryset=User.objects.filter(role=Role.PATIENT),
+        pk=patient_id,
+        object_type="patient",
+        action=action,
+        patient_id_of=lambda patient: patient.pk,
+    )
+
+
 def user_get(*, user: User, user_id: int, action: str = "user.read", is_write: bool = False) -> User:
     return audited_get(
         user=user,

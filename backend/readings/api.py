@@ -12,6 +12,15 @@ from readings.queueing import browser_reading_submit, server_reading_request
 from readings.serializers import BrowserReadingSerializer, ReadingSerializer, ServerReadingRequestSerializer
 
 
+def case_image_request(request, *, case_id: int, serializer_class, action: str):
+    """The case (visible to this user, who may change it) and the request body naming one of its images."""
+    case = case_get(user=request.user, case_id=case_id, action=action, is_write=True)
+    serializer = serializer_class(data=request.data)
+    serializer.fields["image"].queryset = images_of_case(case)
+    serializer.is_valid(raise_exception=True)
+    return case, serializer.validated_data
+
+
 class CaseReadingsView(APIView):
     permission_classes = [ChangesClinicalRecords]
 
@@ -23,11 +32,10 @@ class CaseReadingsView(APIView):
     @extend_schema(request=BrowserReadingSerializer, responses={201: ReadingSerializer})
     def post(self, request, case_id: int):
         """Attach a reading computed in the browser; the server re-runs it to verify it when it has the model."""
-        case = case_get(user=request.user, case_id=case_id, action="reading.create", is_write=True)
-        serializer = BrowserReadingSerializer(data=request.data)
-        serializer.fields["image"].queryset = images_of_case(case)
-        serializer.is_valid(raise_exception=True)
-        reading = browser_reading_submit(case=case, recorded_by=request.user, **serializer.validated_data)
+        case, body = case_image_request(
+            request, case_id=case_id, serializer_class=BrowserReadingSerializer, action="reading.create"
+        )
+        reading = browser_reading_submit(case=case, recorded_by=request.user, **body)
         return Response(ReadingSerializer(reading).data, status=status.HTTP_201_CREATED)
 
 
@@ -37,11 +45,10 @@ class ServerReadingsView(APIView):
     @extend_schema(request=ServerReadingRequestSerializer, responses={202: ReadingSerializer})
     def post(self, request, case_id: int):
         """Queue a server reading of one of the case's images; poll GET /readings/{id}/ for the result."""
-        case = case_get(user=request.user, case_id=case_id, action="reading.request", is_write=True)
-        serializer = ServerReadingRequestSerializer(data=request.data)
-        serializer.fields["image"].queryset = images_of_case(case)
-        serializer.is_valid(raise_exception=True)
-        reading = server_reading_request(case=case, requested_by=request.user, **serializer.validated_data)
+        case, body = case_image_request(
+            request, case_id=case_id, serializer_class=ServerReadingRequestSerializer, action="reading.request"
+        )
+        reading = server_reading_request(case=case, requested_by=request.user, **body)
         # Without a broker the reading has already run in this process: answer its current state.
         reading = Reading.objects.select_related("verification").get(pk=reading.pk)
         return Response(ReadingSerializer(reading).data, status=status.HTTP_202_ACCEPTED)
