@@ -4,6 +4,20 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 
 
+class ReadOnlyAdmin:
+    """Shown in the Django admin, never changed there: clinical records change only through the
+    workflow (uploads through validation, reports by signing), and the audit log never changes."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class AuditedModelAdmin(admin.ModelAdmin):
     """Admin pages over patient data write to the audit log, as the API does."""
 
@@ -46,7 +60,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "actor_username",
@@ -61,12 +75,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ["allowed", "action", "object_type", "actor_role"]
     search_fields = ["actor_username", "object_id", "action"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

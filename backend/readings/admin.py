@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from audit.admin import AuditedModelAdmin
+from audit.admin import AuditedModelAdmin, ReadOnlyAdmin
 from readings.models import Reading
 
 
 @admin.register(Reading)
-class ReadingAdmin(AuditedModelAdmin):
+class ReadingAdmin(ReadOnlyAdmin, AuditedModelAdmin):
     audit_object_type = "reading"
     list_display = [
         "id",
@@ -23,15 +23,6 @@ class ReadingAdmin(AuditedModelAdmin):
     ]
     list_filter = ["runs_on", "status", "flagged", "disagrees", "model_name"]
     readonly_fields = [f.name for f in Reading._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def audit_patient_id(self, reading) -> int:
         return reading.case.patient_id

@@ -162,6 +162,16 @@ def test_clinical_records_are_read_only_in_the_admin_site(admin, alice):
     assert client.get("/admin/cases/case/add/").status_code == 403
 
 
+@pytest.mark.parametrize("model", ["cases/case", "imaging/image", "readings/reading", "reports/report", "audit/auditevent"])
+def test_no_clinical_record_or_audit_event_can_be_added_or_deleted_in_the_admin_site(admin, model):
+    client = client_for(admin)
+    assert client.get(f"/admin/{model}/").status_code == 200
+    assert client.get(f"/admin/{model}/add/").status_code == 403
+    app_label, model_name = model.split("/")
+    registered = next(m for m in site._registry if (m._meta.app_label, m._meta.model_name) == (app_label, model_name))
+    assert not site._registry[registered].has_delete_permission(RequestFactory().get("/"))
+
+
 def test_a_list_read_is_found_by_each_patient_it_showed(admin, alice, charlie):
     alice_case, charlie_case = make_case(patient=alice), make_case(patient=charlie)
     client = client_for(admin)
