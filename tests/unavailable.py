@@ -2,6 +2,7 @@
 
 Tests use the real database, broker, browser and data. Where one is missing a test skips with the
 reason on a developer's machine, and fails under CI (CI=true), where everything must be there.
+The Node tests follow the same rule through web/test/unavailable.mjs.
 """
 import os
 

@@ -2,7 +2,7 @@
 // bands, when a heat map is shown, the input gate, the DICOM header check, and
 // the header of real DICOM files as the browser reads it.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it, test } from 'node:test';
@@ -14,6 +14,7 @@ import {
 import { dicomHeader } from '../src/dicom.js';
 import { findingOf, isPositive, mismatchOf, shownHeatmap } from '../src/reading_pairs.js';
 import { plainMeaning } from '../src/cases.js';
+import { requirePath } from './unavailable.mjs';
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const dicomDir = join(resolve(process.env.MEDICAL_DATA_DIR ?? join(repo, '..', 'shared', 'data')), 'dicom');
@@ -117,20 +118,13 @@ describe('the DICOM header check', () => {
   for (const [name, expected] of Object.entries(REAL)) {
     it(`reads the header of ${name} as pydicom does`, (t) => {
       const path = join(dicomDir, name);
-      if (!existsSync(path)) {
-        if (process.env.CI === 'true') assert.fail(`${path} not found`);
-        t.skip(`${path} not found (set MEDICAL_DATA_DIR)`);
-        return;
-      }
+      if (!requirePath(t, path, 'real DICOM data (set MEDICAL_DATA_DIR)')) return;
       assert.deepEqual(dicomHeader(new Uint8Array(readFileSync(path))), expected);
     });
   }
 
   it('refuses the real CT and accepts the real chest radiograph', (t) => {
-    if (!existsSync(join(dicomDir, 'CT_small.dcm'))) {
-      t.skip('real DICOM data not found');
-      return;
-    }
+    if (!requirePath(t, join(dicomDir, 'CT_small.dcm'), 'real DICOM data (set MEDICAL_DATA_DIR)')) return;
     const header = (name) => dicomHeader(new Uint8Array(readFileSync(join(dicomDir, name))));
     assert.equal(dicomRefusal(header('CT_small.dcm'), CHEST), 'The DICOM header says this is a CT (Modality CT), not a chest X-ray.');
     assert.equal(dicomRefusal(header('RG1_UNCI.dcm'), CHEST), null);

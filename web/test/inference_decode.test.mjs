@@ -3,7 +3,7 @@
 // same real files, and Pillow's grayscale formula with Pillow itself.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,21 +12,13 @@ import { after, describe, it } from 'node:test';
 import { decodeDicom } from '../src/dicom.js';
 import { decodeImage, drawableSource, grayToChannels, rgbaToChannels, sniffImageType } from '../src/decode.js';
 import { ImageDecodeError, UnsupportedInBrowserError } from '../src/errors.js';
+import { requirePath } from './unavailable.mjs';
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const dataDir = resolve(process.env.MEDICAL_DATA_DIR ?? join(repo, '..', 'shared', 'data'));
 const dicomDir = join(dataDir, 'dicom');
 const python = process.env.PYTHON ?? join(repo, '.venv', 'bin', 'python');
 const UNCOMPRESSED = ['CT_small.dcm', 'MR_small.dcm', 'MR-SIEMENS-DICOM-WithOverlays.dcm', 'RG1_UNCI.dcm'];
-
-/** Skip with the reason, except under CI=true, where missing inputs are a failure. */
-function requirePath(t, path, what) {
-  if (existsSync(path)) return true;
-  const message = `${what} not found at ${path}`;
-  if (process.env.CI === 'true') assert.fail(`${message} (CI=true)`);
-  t.skip(`${message} (set MEDICAL_DATA_DIR / PYTHON)`);
-  return false;
-}
 
 /**
  * Runs the server's decoder once on each file, on an implicit-VR copy of the

@@ -18,6 +18,7 @@ import { bandOf, heatmapShown } from '../src/decision.js';
 import { browserReadingPayload, Classifier } from '../src/model.js';
 import { readImage } from '../src/read_image.js';
 import { loadGraphModelFromDisk, useWasmBackend } from './disk_model.mjs';
+import { requirePath, skipOrFail } from './unavailable.mjs';
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const packagesDir = resolve(process.env.MODEL_PACKAGES_DIR ?? join(repo, 'exported_models'));
@@ -39,14 +40,6 @@ function gatedPackages() {
     }
   }
   return found;
-}
-
-/** Skips with the reason, except under CI=true, where missing inputs are a failure. */
-function present(t, path, what) {
-  if (existsSync(path)) return true;
-  if (process.env.CI === 'true') assert.fail(`${what} not found at ${path}`);
-  t.skip(`${what} not found at ${path}`);
-  return false;
 }
 
 /** The server's pixels of each file (training.decoding.decode_image_file), as {width, height, channels, data}. */
@@ -84,8 +77,7 @@ const packages = gatedPackages();
 
 test('finds a package with an input gate', (t) => {
   if (packages.length) return;
-  if (process.env.CI === 'true') assert.fail(`no package with input_check under ${packagesDir}`);
-  t.skip(`no package with input_check under ${packagesDir} yet`);
+  skipOrFail(t, `no package with input_check under ${packagesDir}`);
 });
 
 for (const pkg of packages) {
@@ -99,7 +91,7 @@ for (const pkg of packages) {
     after(() => model?.dispose());
 
     it('refuses a photograph with the package\'s message, and gives no reading', async (t) => {
-      if (!present(t, PHOTO, 'a photograph') || !present(t, python, 'Python with the training package')) return;
+      if (!requirePath(t, PHOTO, 'a photograph') || !requirePath(t, python, 'Python with the training package')) return;
       const [pixels] = serverPixels([PHOTO], model.channels);
       const reading = await model.predict(pixels);
       t.diagnostic(`input check ${reading.inputScore.toExponential(2)} (threshold ${model.metadata.input_check.threshold})`);
@@ -116,7 +108,7 @@ for (const pkg of packages) {
     });
 
     it('refuses a CT by its DICOM header before the model runs', async (t) => {
-      if (!present(t, CT, 'the CT DICOM')) return;
+      if (!requirePath(t, CT, 'the CT DICOM')) return;
       if (!model.metadata.input_check.dicom) {
         t.skip('this package has no DICOM rules');
         return;
@@ -133,7 +125,7 @@ for (const pkg of packages) {
         t.skip(`the gate expects ${model.metadata.input_check.expects}: no full-size examples of it here`);
         return;
       }
-      if (!present(t, join(XRAYS, 'manifest.csv'), 'the full-size X-rays') || !present(t, python, 'Python')) return;
+      if (!requirePath(t, join(XRAYS, 'manifest.csv'), 'the full-size X-rays') || !requirePath(t, python, 'Python')) return;
       const files = manifestXrays();
       const all = serverPixels(files, model.channels);
       let positives = 0;
