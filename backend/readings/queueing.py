@@ -1,27 +1,32 @@
 """Asking for server readings and handing them to the workers.
 
 A server reading is asked for by a patient or her doctor (`server_reading_request`), or queued
-behind every browser reading whose model package the server has, to verify it
-(`browser_reading_submit`). Either way the pending reading is queued when the transaction commits.
+behind every browser reading to verify it (`browser_reading_submit`): the server takes browser
+readings only of model versions it has installed. Either way the pending reading is queued when the transaction commits.
 """
 
 import logging
 
 from django.conf import settings
 from django.db import transaction
+from rest_framework import status
 
 from accounts.models import User
-from cases.models import Case
+from cases.models import Case, CaseStatus
 from config.errors import ApplicationError
 from imaging.models import Image
 from inference.decision import gate_refusal
-from inference.registry import PackageError, package_get
+from inference.registry import PackageError
 from inference.selectors import model_active_get
+from readings.claims import browser_package_get, browser_result_check
 from readings.models import Reading, RunsOn
 from readings.services import reading_give_up, reading_record, reading_record_refused, reading_request
 from readings.tasks import readings_run
 
 logger = logging.getLogger(__name__)
+
+# Once a case is AI read, in review or reported, a browser reading could only rewrite its story.
+OPEN_TO_BROWSER_READINGS = (CaseStatus.DRAFT, CaseStatus.SUBMITTED)
 
 
 @transaction.atomic
@@ -44,13 +49,28 @@ def server_reading_request(*, case: Case, image: Image, requested_by: User, mode
 def browser_reading_submit(
     *, case: Case, image: Image, recorded_by: User, input_accepted: bool = True, refusal: str = "", **result
 ) -> Reading:
-    """Record a browser reading (or the browser's refusal of the image) and, when its model package
-    is installed, queue a server re-run of it."""
-    try:
-        package = package_get(result["model_name"], result["model_version"])
-    except PackageError as exc:
-        package, missing = None, exc
+    """Record a browser reading (or the browser's refusal of the image) and queue a server re-run of it.
+
+    Only readings the server can verify are taken: of an installed model version (else 422), on a
+    case still waiting for its readings (draft or submitted; else 409).
+    """
+    package = browser_package_get(model_name=result["model_name"], model_version=result["model_version"])
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status not in OPEN_TO_BROWSER_READINGS:
+        raise ApplicationError(
+            f"A {case.get_status_display().lower()} case takes no more browser readings.",
+            code="case_closed_to_readings",
+            status_code=status.HTTP_409_CONFLICT,
+            details={"status": case.status},
+        )
     if input_accepted:
+        browser_result_check(
+            package=package,
+            probabilities=result["probabilities"],
+            label=result["label"],
+            score=result["score"],
+            threshold=result["threshold"],
+        )
         reading = reading_record(case=case, image=image, recorded_by=recorded_by, runs_on=RunsOn.BROWSER, **result)
     else:
         reading = reading_record_refused(
@@ -61,9 +81,6 @@ def browser_reading_submit(
             refusal=refusal or gate_refusal(package),
             **result,
         )
-    if package is None:
-        logger.warning("browser reading %s is not verified: %s", reading.pk, missing)
-        return reading
     check = reading_request(
         case=case,
         image=image,

@@ -34,14 +34,27 @@ def _is_flagged(score: float | None, threshold: float | None) -> bool:
     return score is not None and threshold is not None and score >= threshold
 
 
+def _case_flagged(case: Case) -> bool:
+    """The server's decision on the case's AI flag; a browser's claim can raise it, never lower it."""
+    # Refused readings are not findings: only the latest server reading of an accepted image counts.
+    succeeded = case.readings.filter(status=ReadingStatus.SUCCEEDED)
+    latest = succeeded.filter(runs_on=RunsOn.SERVER).order_by("-completed_at", "-id").first()
+    # Until the server has re-run a browser reading and agreed, its finding is only a claim.
+    unconfirmed_finding = (
+        succeeded.filter(runs_on=RunsOn.BROWSER, flagged=True)
+        .exclude(verification__status=ReadingStatus.SUCCEEDED, verification__disagrees=False)
+        .exists()
+    )
+    # Browser and server disagreeing on an image (a finding, or whether to read it at all) needs
+    # a doctor's eyes whatever the finding.
+    disagreement = case.readings.filter(disagrees=True).exists()
+    return (latest is not None and latest.flagged) or unconfirmed_finding or disagreement
+
+
 def _after_finish(*, reading: Reading, actor: User | None) -> None:
     """Update the case after a reading finished: its AI flag, and "AI read" once an image was read."""
     case = Case.objects.select_for_update().get(pk=reading.case_id)
-    # Refused readings are not findings: only the latest reading of an accepted image counts.
-    latest = case.readings.filter(status=ReadingStatus.SUCCEEDED).order_by("-completed_at", "-id").first()
-    # Browser and server disagreeing on an image (a finding, or whether to read it at all) needs
-    # a doctor's eyes whatever the finding.
-    flagged = (latest is not None and latest.flagged) or case.readings.filter(disagrees=True).exists()
+    flagged = _case_flagged(case)
     if case.ai_flagged != flagged:
         case.ai_flagged = flagged
         case.save(update_fields=["ai_flagged", "updated_at"])

@@ -68,6 +68,24 @@ def make_case(*, patient: User, title: str = "Persistent cough", images: int = 0
     return case
 
 
+def browser_reading_body(package, image, *, winner: float = 0.96) -> dict:
+    """What the portal sends for a reading of `image` by the installed `package`: its labels, its
+    threshold and its decision rule, with the positive (or first) label most probable."""
+    names = package.label_names
+    binary = package.positive_class is not None and package.threshold is not None
+    top = package.positive_class if binary else 0
+    probabilities = {name: winner if i == top else (1 - winner) / (len(names) - 1) for i, name in enumerate(names)}
+    return {
+        "image": image.pk,
+        "model_name": package.name,
+        "model_version": package.version,
+        "probabilities": probabilities,
+        "label": names[top],
+        "score": winner if binary else None,
+        "threshold": package.threshold if binary else None,
+    }
+
+
 def record_reading(*, case, image, user: User | None, score: float = 0.91, threshold: float = 0.5):
     from readings.services import reading_record
 

@@ -12,7 +12,15 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import CareRelationship, Role
-from clinic_factories import client_for, make_case, make_user, png_bytes, record_reading, upload_file
+from clinic_factories import (
+    browser_reading_body,
+    client_for,
+    make_case,
+    make_user,
+    png_bytes,
+    record_reading,
+    upload_file,
+)
 from inference.registry import ModelPackage, packages_discover
 from reports.models import AIAgreement
 from reports.services import report_create, report_sign
@@ -90,6 +98,7 @@ def world(alice, bob, charlie, dan, admin) -> World:
     )
 
 
+BROWSER_READING = ("POST", "cases/<int:case_id>/readings/")
 REPORT_BODY = {"findings": "Clear lungs.", "impression": "Normal.", "ai_agreement": "no_reading"}
 
 # (method, route) -> (url kwargs from the world, request body from the world, expected status per role)
@@ -170,15 +179,7 @@ MATRIX = {
     ("GET", "cases/<int:case_id>/readings/"): (lambda w: {"case_id": w.review_reading.case_id}, None, READ),
     ("POST", "cases/<int:case_id>/readings/"): (
         lambda w: {"case_id": w.draft_case.pk},
-        lambda w: {
-            "image": w.draft_image.pk,
-            "model_name": "pneumonia-cnn",
-            "model_version": "1.0.0",
-            "probabilities": {"normal": 0.2, "pneumonia": 0.8},
-            "label": "pneumonia",
-            "score": 0.8,
-            "threshold": 0.5,
-        },
+        lambda w: browser_reading_body(w.package, w.draft_image),
         alice_data(owner=201, doctor=201, admin=403),
     ),
     ("GET", "readings/<int:reading_id>/"): (lambda w: {"reading_id": w.review_reading.pk}, None, READ),
@@ -268,7 +269,8 @@ def call(world: World, endpoint: tuple[str, str], role: str):
     """Call `endpoint` as `role` with the matrix's URL and body; returns (response, URL kwargs)."""
     method, route = endpoint
     kwargs_of, body_of, expected = MATRIX[endpoint]
-    needs_model = route.startswith("models/") or "server-readings" in route
+    # Browser readings are taken only for installed model versions.
+    needs_model = route.startswith("models/") or "server-readings" in route or endpoint == BROWSER_READING
     if needs_model and world.package is None:
         skip_or_fail("no model package installed (set MODEL_PACKAGES_DIR)")
     kwargs = kwargs_of(world) if kwargs_of else {}

@@ -2,27 +2,40 @@
 
 import pytest
 
-from cases.models import CaseStatus
+from cases.models import Case, CaseStatus
 from clinic_factories import client_for, make_case
 from config.errors import ApplicationError
+from inference.registry import package_get
+from model_packages import CHEST
 from readings.models import Reading, ReadingStatus
 from readings.services import reading_complete, reading_fail, reading_request
 
 
+# A browser reading of an installed model version, as the portal sends it (chest-xray-pneumonia 1.0.0:
+# labels normal and pneumonia, threshold 0.7078...).
+CHEST_VERSION = "1.0.0"
+
+
 def browser_reading(image, **overrides) -> dict:
+    threshold = package_get(CHEST, CHEST_VERSION).threshold
     return {
         "image": image.pk,
-        "model_name": "pneumonia-cnn",
-        "model_version": "2.1.0",
+        "model_name": CHEST,
+        "model_version": CHEST_VERSION,
         "backend": "wasm",
-        "probabilities": {"normal": 0.18, "pneumonia": 0.82},
+        "probabilities": {"normal": 0.125, "pneumonia": 0.875},
         "label": "pneumonia",
-        "score": 0.82,
-        "threshold": 0.5,
+        "score": 0.875,
+        "threshold": threshold,
         "heatmap": [[0.1, 0.9], [0.4, 0.2]],
         "latency_ms": 1.6,
         **overrides,
     }
+
+
+@pytest.fixture(autouse=True)
+def _installed_models(shipped_models):
+    """Browser readings are taken only for model versions the server has."""
 
 
 def test_patient_attaches_a_browser_reading(alice):
@@ -42,7 +55,8 @@ def test_browser_cannot_claim_a_server_reading(alice):
     case = make_case(patient=alice, images=1)
     body = browser_reading(case.images.get(), runs_on="server")
     client_for(alice).post(f"/api/v1/cases/{case.pk}/readings/", body, format="json")
-    assert Reading.objects.get().runs_on == "browser"
+    # The other reading is the server's pending re-run of it.
+    assert Reading.objects.get(verifies=None).runs_on == "browser"
 
 
 def test_reading_of_an_image_from_another_case_is_refused(alice, charlie):
@@ -78,7 +92,7 @@ def test_invalid_readings_are_refused(alice, overrides):
 def test_server_reading_goes_from_pending_to_succeeded(alice, bob):
     case = make_case(patient=alice, images=1, submit=True)
     reading = reading_request(
-        case=case, image=case.images.get(), requested_by=bob, model_name="pneumonia-cnn", model_version="2.1.0"
+        case=case, image=case.images.get(), requested_by=bob, model_name=CHEST, model_version=CHEST_VERSION
     )
     assert reading.status == ReadingStatus.PENDING and reading.runs_on == "server"
     reading = reading_complete(
@@ -111,4 +125,88 @@ def test_readings_are_listed_for_the_case(alice, bob):
     case = make_case(patient=alice, images=1)
     client_for(alice).post(f"/api/v1/cases/{case.pk}/readings/", browser_reading(case.images.get()), format="json")
     rows = client_for(bob).get(f"/api/v1/cases/{case.pk}/readings/").json()
-    assert [row["model_version"] for row in rows] == ["2.1.0"]
+    # The browser's reading and the server's (pending) re-run of it.
+    assert sorted((row["runs_on"], row["model_version"]) for row in rows) == [
+        ("browser", CHEST_VERSION),
+        ("server", CHEST_VERSION),
+    ]
+
+
+def test_a_browser_reading_of_a_model_version_the_server_lacks_is_refused(alice):
+    case = make_case(patient=alice, images=1)
+    body = browser_reading(case.images.get(), model_version="9.9.9")
+    response = client_for(alice).post(f"/api/v1/cases/{case.pk}/readings/", body, format="json")
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["code"] == "model_not_installed"
+    assert not Reading.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "status, expected",
+    [
+        (CaseStatus.DRAFT, 201),
+        (CaseStatus.SUBMITTED, 201),
+        (CaseStatus.AI_READ, 409),
+        (CaseStatus.IN_REVIEW, 409),
+        (CaseStatus.REPORTED, 409),
+    ],
+)
+def test_browser_readings_are_taken_only_while_the_case_waits_for_them(alice, status, expected):
+    case = make_case(patient=alice, images=1)
+    Case.objects.filter(pk=case.pk).update(status=status)
+    response = client_for(alice).post(
+        f"/api/v1/cases/{case.pk}/readings/", browser_reading(case.images.get()), format="json"
+    )
+    assert response.status_code == expected, response.content
+    if expected == 409:
+        assert response.json()["error"]["code"] == "case_closed_to_readings"
+        assert not Reading.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"threshold": 0.99, "label": "normal"}, "threshold"),  # a higher bar would clear the flag
+        ({"score": 0.1}, "score"),
+        ({"label": "normal"}, "label"),
+        ({"probabilities": {"cat": 0.875, "dog": 0.125}, "label": "cat"}, "probabilities"),
+    ],
+)
+def test_a_browser_reading_that_contradicts_the_installed_model_is_refused(alice, overrides, field):
+    case = make_case(patient=alice, images=1)
+    response = client_for(alice).post(
+        f"/api/v1/cases/{case.pk}/readings/", browser_reading(case.images.get(), **overrides), format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert field in response.json()["error"]["details"]["fields"]
+    assert not Reading.objects.exists()
+
+
+def test_an_unverified_browser_reading_never_lowers_the_flag_the_server_set(alice, bob):
+    case = make_case(patient=alice, images=1)
+    image = case.images.get()
+    server = reading_request(case=case, image=image, requested_by=bob, model_name=CHEST, model_version=CHEST_VERSION)
+    reading_complete(
+        reading_id=server.pk, probabilities={"normal": 0.1, "pneumonia": 0.9}, label="pneumonia", score=0.9,
+        threshold=0.7,
+    )
+    case.refresh_from_db()
+    assert case.ai_flagged
+
+    clear = browser_reading(
+        image, probabilities={"normal": 0.875, "pneumonia": 0.125}, label="normal", score=0.125, heatmap=None
+    )
+    response = client_for(alice).post(f"/api/v1/cases/{case.pk}/readings/", clear, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["flagged"] is False
+    case.refresh_from_db()
+    assert case.ai_flagged, "a claim the server has not checked cannot clear its flag"
+
+    # Once the server re-ran the browser's reading and agreed, the flag is the server's latest word.
+    check = Reading.objects.get(pk=response.json()["id"]).verification
+    reading_complete(
+        reading_id=check.pk, probabilities={"normal": 0.875, "pneumonia": 0.125}, label="normal", score=0.125,
+        threshold=0.7, max_difference=0.0,
+    )
+    case.refresh_from_db()
+    assert not case.ai_flagged

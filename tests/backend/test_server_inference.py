@@ -163,23 +163,6 @@ def test_a_browser_reading_is_verified_on_the_server(
     assert event.detail["verifies"] == browser.pk and event.detail["disagrees"] is disagrees
 
 
-def test_a_browser_reading_of_a_model_the_server_lacks_is_kept_unverified(alice, django_capture_on_commit_callbacks):
-    case = case_with_images(patient=alice, blobs=[png_of(np.full((32, 32, 1), 90, np.uint8))])
-    body = {
-        "image": case.images.get().pk,
-        "model_name": "not-installed",
-        "model_version": "0.1.0",
-        "probabilities": {"a": 0.3, "b": 0.7},
-        "label": "b",
-        "score": 0.7,
-        "threshold": 0.5,
-    }
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(alice).post(f"/api/v1/cases/{case.pk}/readings/", body, format="json")
-    assert response.status_code == 201 and response.json()["verification"] is None
-    assert Reading.objects.count() == 1
-
-
 def test_an_unknown_model_is_refused(alice, bob):
     case = case_with_images(patient=alice, blobs=[png_of(np.full((32, 32, 1), 90, np.uint8))])
     response = client_for(bob).post(
