@@ -47,13 +47,8 @@ class AuditedModelAdmin(admin.ModelAdmin):
         response = super().change_view(request, object_id, form_url, extra_context)
         if request.method == "GET" and response.status_code == 200:
             obj = self.get_object(request, object_id)
-            audit_record(
-                actor=request.user,
-                action=f"{self.audit_object_type}.admin_read",
-                object_type=self.audit_object_type,
-                object_id=object_id,
-                patient_id=self.audit_patient_id(obj) if obj is not None else None,
-            )
+            patient_id = self.audit_patient_id(obj) if obj is not None else None
+            self._audit(request, "read", object_id=object_id, patient_id=patient_id)
         return response
 
     def save_model(self, request, obj, form, change) -> None:
@@ -66,14 +61,8 @@ class AuditedModelAdmin(admin.ModelAdmin):
         }
         if changed_values:
             detail["changes"] = changed_values
-        audit_record(
-            actor=request.user,
-            action=f"{self.audit_object_type}.admin_{'update' if change else 'create'}",
-            object_type=self.audit_object_type,
-            object_id=obj.pk,
-            patient_id=self.audit_patient_id(obj),
-            detail=detail,
-        )
+        verb = "update" if change else "create"
+        self._audit(request, verb, object_id=obj.pk, patient_id=self.audit_patient_id(obj), detail=detail)
 
     def delete_model(self, request, obj) -> None:
         self._audit_delete(request, [obj])
@@ -85,13 +74,17 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
     def _audit_delete(self, request, objects) -> None:
         for obj in objects:
-            audit_record(
-                actor=request.user,
-                action=f"{self.audit_object_type}.admin_delete",
-                object_type=self.audit_object_type,
-                object_id=obj.pk,
-                patient_id=self.audit_patient_id(obj),
-            )
+            self._audit(request, "delete", object_id=obj.pk, patient_id=self.audit_patient_id(obj))
+
+    def _audit(self, request, verb: str, *, object_id, patient_id: int | None, detail: dict | None = None) -> None:
+        audit_record(
+            actor=request.user,
+            action=f"{self.audit_object_type}.admin_{verb}",
+            object_type=self.audit_object_type,
+            object_id=object_id,
+            patient_id=patient_id,
+            detail=detail,
+        )
 
 
 @admin.register(AuditEvent)
