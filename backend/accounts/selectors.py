@@ -61,7 +61,9 @@ def care_relationships_visible_to(user: User) -> QuerySet[CareRelationship]:
     if user.role == Role.ADMIN:
         return relationships
     if user.role == Role.DOCTOR:
-        return relationships.filter(doctor=user)
+        # Only current care: a doctor whose care ended no longer sees that patient, not even the link.
+        return relationships.filter(doctor=user, ended_at__isnull=True)
+    # A patient keeps the history of who cared for her.
     return relationships.filter(patient=user)
 
 

@@ -12,6 +12,7 @@ from cases.selectors import case_get
 from config.errors import ApplicationError
 from imaging import selectors, services
 from imaging.serializers import ImageSerializer, ImageUploadSerializer
+from imaging.validation import CONTENT_TYPES
 
 EXTENSIONS = {"png": "png", "jpeg": "jpg", "dicom": "dcm"}
 
@@ -58,7 +59,8 @@ def _private_file(*, path: str, content_type: str, download_name: str, as_attach
 class ImageFileView(APIView):
     """The original upload, byte for byte, as a download."""
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    # Served with the upload's own type (imaging.validation.CONTENT_TYPES), so documented as each of them.
+    @extend_schema(responses={(200, content_type): OpenApiTypes.BINARY for content_type in CONTENT_TYPES.values()})
     def get(self, request, image_id: int):
         image = selectors.image_get(user=request.user, image_id=image_id, action="image.download")
         return _private_file(

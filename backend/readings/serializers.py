@@ -5,6 +5,9 @@ from readings.models import Reading
 
 
 class ReadingSerializer(serializers.ModelSerializer):
+    # The server reading that re-runs this browser reading: null for server readings and until queued.
+    verification = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
     class Meta:
         model = Reading
         fields = [

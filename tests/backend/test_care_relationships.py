@@ -42,3 +42,14 @@ def test_patient_sees_her_doctors_and_doctor_sees_his_patients(alice, bob, charl
     assert [row["doctor"]["username"] for row in mine] == ["bob"]
     patients = client_for(bob).get("/api/v1/patients/").json()["results"]
     assert [row["username"] for row in patients] == ["alice"]
+
+
+def test_a_doctor_whose_care_ended_no_longer_sees_the_relationship(admin, alice, bob):
+    link = CareRelationship.objects.get(doctor=bob, patient=alice)
+    assert client_for(admin).post(f"/api/v1/care-relationships/{link.pk}/end/").status_code == 200
+    assert client_for(bob).get("/api/v1/care-relationships/").json()["results"] == []
+    assert client_for(bob).get(f"/api/v1/patients/{alice.pk}/history/").status_code == 404
+    # She keeps the record of who cared for her; the admin sees it too.
+    for user in (alice, admin):
+        rows = client_for(user).get("/api/v1/care-relationships/").json()["results"]
+        assert [(row["id"], row["ended_at"] is not None) for row in rows] == [(link.pk, True)], user
