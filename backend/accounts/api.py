@@ -10,14 +10,20 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.models import ApiToken, CareRelationship, User
 from accounts.permissions import IsClinicAdmin, IsDoctorOrAdmin, LinksDoctorsAndPatients
+from accounts.lockout import lockout_lift, lockout_message, lockout_seconds_left
 from accounts.serializers import (
+    ApiTokenSerializer,
     CareRelationshipCreateSerializer,
     CareRelationshipSerializer,
     CredentialsSerializer,
     InvitationAcceptSerializer,
     InviteSerializer,
+    MessageSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetRequestSerializer,
     PersonSerializer,
     RegisterSerializer,
+    RegistrationAnswerSerializer,
     TokenRequestSerializer,
     TokenSerializer,
     UserCreateSerializer,
@@ -40,6 +46,9 @@ def _check_credentials(request, data: dict):
             allowed=False,
             detail={"username": data["username"][:150]},
         )
+        locked_for = lockout_seconds_left(username=data["username"])
+        if locked_for:
+            raise ApplicationError(lockout_message(locked_for), code="account_locked", status_code=status.HTTP_403_FORBIDDEN)
         raise ApplicationError("Wrong username or password.", code="invalid_credentials")
     return user
 
@@ -58,12 +67,46 @@ class RegisterView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [LoginIPThrottle]
 
-    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer})
+    @extend_schema(request=RegisterSerializer, responses={201: RegistrationAnswerSerializer})
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.patient_register(**serializer.validated_data)
-        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+        services.patient_register(**serializer.validated_data)
+        # One answer whether or not the e-mail had an account, so that sign-up tells nobody who is a patient here.
+        answer = {
+            "username": serializer.validated_data["username"],
+            "email": serializer.validated_data["email"],
+            "message": "Thank you. If this e-mail address is new to us, your account is ready: sign in. "
+            "If it already has an account, we have e-mailed you how to sign in to it.",
+        }
+        return Response(RegistrationAnswerSerializer(answer).data, status=status.HTTP_201_CREATED)
+
+
+class PasswordResetRequestView(APIView):
+    """E-mails a single-use link to choose a new password; the same answer for any address."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginIPThrottle]
+
+    @extend_schema(request=PasswordResetRequestSerializer, responses={202: MessageSerializer})
+    def post(self, request):
+        serializer = PasswordResetRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_reset_request(**serializer.validated_data)
+        message = "If an account uses this e-mail address, we have sent it a link to choose a new password."
+        return Response(MessageSerializer({"message": message}).data, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginIPThrottle]
+
+    @extend_schema(request=PasswordResetConfirmSerializer, responses=UserSerializer)
+    def post(self, request):
+        serializer = PasswordResetConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.password_reset_confirm(**serializer.validated_data)
+        return Response(UserSerializer(user).data)
 
 
 class LoginView(APIView):
@@ -118,6 +161,24 @@ class TokenCreateView(APIView):
         token, key = services.api_token_create(user=user, name=serializer.validated_data["name"])
         body = {"key": key, "prefix": token.prefix, "expires_at": token.expires_at}
         return Response(TokenSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class ApiTokenListView(APIView):
+    """The caller's own API tokens (never their keys)."""
+
+    @extend_schema(responses=ApiTokenSerializer(many=True))
+    def get(self, request):
+        return Response(ApiTokenSerializer(selectors.api_token_list(user=request.user), many=True).data)
+
+
+class ApiTokenRevokeView(APIView):
+    """Revokes one of the caller's own tokens; another person's answers 404."""
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, token_id: int):
+        token = selectors.api_token_get(user=request.user, token_id=token_id)
+        services.api_token_revoke(token=token, revoked_by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):
@@ -182,6 +243,18 @@ class UserDetailView(APIView):
         serializer = UserUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.user_update(user=user, changed_by=request.user, **serializer.validated_data)
+        return Response(UserSerializer(user).data)
+
+
+class UserUnlockView(APIView):
+    """A clinic admin lifts the lockout that failed sign-ins put on an account."""
+
+    permission_classes = [IsClinicAdmin]
+
+    @extend_schema(request=None, responses=UserSerializer)
+    def post(self, request, user_id: int):
+        user = selectors.user_get(user=request.user, user_id=user_id, action="user.unlock", is_write=True)
+        lockout_lift(user=user, lifted_by=request.user)
         return Response(UserSerializer(user).data)
 
 

@@ -51,6 +51,14 @@ class User(AbstractUser):
     def is_clinic_admin(self) -> bool:
         return self.role == Role.ADMIN
 
+    def save(self, *args, **kwargs) -> None:
+        password_changed = self._password is not None  # set by set_password() until saved
+        super().save(*args, **kwargs)
+        if password_changed:
+            # A new password must lock out whoever had the old one, tokens included; sessions
+            # already end with it, since the password is part of the session hash.
+            ApiToken.objects.filter(user=self).delete()
+
     def _get_session_auth_hash(self, secret=None) -> str:
         key_salt = "accounts.User.session_auth_hash"
         return salted_hmac(
@@ -105,3 +113,18 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… for {self.user}"
+
+
+class SignInLockout(models.Model):
+    """Failed sign-ins in a row for one username, whether or not an account has that name.
+
+    Keyed by the name typed, not by an account, so that a lockout tells nothing about which
+    usernames exist.
+    """
+
+    username = models.CharField(max_length=150, unique=True)  # lower-cased
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.failures} failures, locked until {self.locked_until}"

@@ -1,8 +1,9 @@
 from django.db.models import QuerySet
 
-from accounts.models import CareRelationship, Role, User
+from accounts.models import ApiToken, CareRelationship, Role, User
 from accounts.visibility import patients_visible_to
 from audit.access import Page, audited_get, audited_list
+from config.errors import NotFoundError
 
 
 def _patient_id_of_account(account: User) -> int | None:
@@ -87,3 +88,15 @@ def care_relationship_get(*, user: User, relationship_id: int, action: str, is_w
         patient_id_of=lambda relationship: relationship.patient_id,
         is_write=is_write,
     )
+
+
+def api_token_list(*, user: User) -> QuerySet[ApiToken]:
+    """The caller's own tokens, newest first; nobody lists another person's."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def api_token_get(*, user: User, token_id: int) -> ApiToken:
+    token = api_token_list(user=user).filter(pk=token_id).first()
+    if token is None:
+        raise NotFoundError("token")
+    return token

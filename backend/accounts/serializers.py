@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import CareRelationship, Role, User
+from accounts.models import ApiToken, CareRelationship, Role, User
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -44,6 +44,35 @@ class InvitationAcceptSerializer(serializers.Serializer):
     uid = serializers.CharField(max_length=64)
     token = serializers.CharField(max_length=128)
     password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+
+
+class RegistrationAnswerSerializer(serializers.Serializer):
+    """The same answer whether or not the e-mail already had an account."""
+
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    message = serializers.CharField()
+
+
+class PasswordResetRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+
+
+class PasswordResetConfirmSerializer(InvitationAcceptSerializer):
+    pass
+
+
+class MessageSerializer(serializers.Serializer):
+    message = serializers.CharField()
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """A token as its owner sees it: never the key, which is not stored."""
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "expires_at", "last_used_at"]
+        read_only_fields = fields
 
 
 class UserUpdateSerializer(serializers.Serializer):

@@ -3,16 +3,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.encoding import force_bytes, force_str
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework import status
 
+from accounts.lockout import sign_in_succeeded
+from accounts.links import INVITATION_PAGE, RESET_PAGE, invitation_tokens, link_make, link_user, reset_tokens
 from accounts.models import ApiToken, CareRelationship, Role, User
 from audit.services import audit_record
 from config.errors import ApplicationError
@@ -27,17 +26,24 @@ def _validate_password(password: str, user: User) -> None:
         ) from None
 
 
-def _ensure_unique(*, username: str, email: str) -> None:
+def _ensure_username_free(username: str) -> None:
     if User.objects.filter(username__iexact=username).exists():
         raise ApplicationError("That username is taken.", code="username_taken", status_code=status.HTTP_409_CONFLICT)
-    if User.objects.filter(email__iexact=email).exists():
+
+
+def _email_registered(email: str) -> bool:
+    return User.objects.filter(email__iexact=email).exists()
+
+
+def _ensure_unique(*, username: str, email: str) -> None:
+    _ensure_username_free(username)
+    if _email_registered(email):
         raise ApplicationError(
             "That email is already registered.", code="email_taken", status_code=status.HTTP_409_CONFLICT
         )
 
 
-def _new_user(*, username: str, email: str, role: str, first_name: str, last_name: str) -> User:
-    _ensure_unique(username=username, email=email)
+def _unsaved_user(*, username: str, email: str, role: str, first_name: str, last_name: str) -> User:
     return User(
         username=username,
         email=User.objects.normalize_email(email),
@@ -48,6 +54,11 @@ def _new_user(*, username: str, email: str, role: str, first_name: str, last_nam
         is_staff=role == Role.ADMIN,
         is_superuser=role == Role.ADMIN,
     )
+
+
+def _new_user(*, username: str, email: str, role: str, first_name: str, last_name: str) -> User:
+    _ensure_unique(username=username, email=email)
+    return _unsaved_user(username=username, email=email, role=role, first_name=first_name, last_name=last_name)
 
 
 def _save_new_user(user: User) -> None:
@@ -64,19 +75,48 @@ def _save_new_user(user: User) -> None:
 
 
 @transaction.atomic
-def patient_register(*, username: str, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
+def patient_register(
+    *, username: str, email: str, password: str, first_name: str = "", last_name: str = ""
+) -> User | None:
+    """The new patient, or None when the e-mail already has an account: its owner is e-mailed.
+
+    The caller answers both alike, so that sign-up does not tell who is registered here.
+    """
     if not settings.PATIENT_SELF_REGISTRATION:
         raise ApplicationError(
             "Self-registration is closed; ask your clinic for an invitation.",
             code="registration_closed",
             status_code=status.HTTP_403_FORBIDDEN,
         )
-    user = _new_user(username=username, email=email, role=Role.PATIENT, first_name=first_name, last_name=last_name)
+    user = _unsaved_user(username=username, email=email, role=Role.PATIENT, first_name=first_name, last_name=last_name)
     _validate_password(password, user)
+    _ensure_username_free(username)
+    if _email_registered(email):
+        _mail_account_exists(email=email)
+        audit_record(actor=None, action="user.register", object_type="user", allowed=False, detail={"email_registered": True})
+        return None
     user.set_password(password)
     _save_new_user(user)
     audit_record(actor=user, action="user.register", object_type="user", object_id=user.pk, patient_id=user.pk)
     return user
+
+
+def _mail_account_exists(*, email: str) -> None:
+    owner = User.objects.get(email__iexact=email)
+    link = f"{settings.PUBLIC_BASE_URL}{RESET_PAGE}"
+    _mail_on_commit(
+        to=owner.email,
+        subject="Someone tried to open an account with your e-mail",
+        body=f"Hello {owner.first_name or owner.username},\n\nSomeone, perhaps you, tried to create a patient portal "
+        f"account with this e-mail address, which already has one (username {owner.username}). No new account "
+        f"was made. If you forgot your password, choose a new one here:\n\n{link}\n\n"
+        "If it was not you, you can ignore this e-mail.",
+    )
+
+
+def _mail_on_commit(*, to: str, subject: str, body: str) -> None:
+    # Sent once the account is saved, never for a transaction that rolled back.
+    transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
 
 
 @transaction.atomic
@@ -107,36 +147,78 @@ def patient_invite(*, invited_by: User, username: str, email: str, first_name: s
     user = _new_user(username=username, email=email, role=Role.PATIENT, first_name=first_name, last_name=last_name)
     user.set_unusable_password()
     _save_new_user(user)
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    link = f"{settings.PUBLIC_BASE_URL}/invitation/?uid={uid}&token={token}"
+    link = link_make(page=INVITATION_PAGE, user=user, tokens=invitation_tokens)
     audit_record(actor=invited_by, action="user.invite", object_type="user", object_id=user.pk, patient_id=user.pk)
-    transaction.on_commit(
-        lambda: send_mail(
-            "Your patient portal invitation",
-            f"Hello {first_name or username},\n\nYour clinic has invited you to the patient portal. "
-            f"Choose your password here:\n\n{link}\n\nYour username is {username}.",
-            None,
-            [user.email],
-        )
+    _mail_on_commit(
+        to=user.email,
+        subject="Your patient portal invitation",
+        body=f"Hello {first_name or username},\n\nYour clinic has invited you to the patient portal. "
+        f"Choose your password here:\n\n{link}\n\nYour username is {username}.",
     )
     return user
 
 
 @transaction.atomic
 def invitation_accept(*, uid: str, token: str, password: str) -> User:
-    invalid = ApplicationError("The invitation link is invalid or has expired.", code="invalid_invitation")
-    try:
-        user = User.objects.select_for_update().get(pk=int(force_str(urlsafe_base64_decode(uid))))
-    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
-        raise invalid from None
     # The token is bound to the password hash, so it stops working once a password is set.
-    if not user.is_active or not default_token_generator.check_token(user, token):
-        raise invalid
+    user = link_user(uid=uid, token=token, tokens=invitation_tokens)
+    if user is None:
+        raise ApplicationError("The invitation link is invalid or has expired.", code="invalid_invitation")
     _validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
     audit_record(actor=user, action="user.accept_invitation", object_type="user", object_id=user.pk, patient_id=user.pk)
+    return user
+
+
+@transaction.atomic
+def password_reset_request(*, email: str) -> None:
+    """E-mail a single-use link to choose a new password, if an active account uses `email`.
+
+    The caller answers the same either way, so that the form does not tell who is registered.
+    """
+    user = User.objects.filter(email__iexact=email, is_active=True).first()
+    audit_record(
+        actor=None,
+        action="auth.password_reset_request",
+        object_type="user",
+        object_id="" if user is None else user.pk,
+        allowed=user is not None,
+        patient_id=user.pk if user is not None and user.is_patient else None,
+    )
+    if user is None:
+        return
+    link = link_make(page=RESET_PAGE, user=user, tokens=reset_tokens)
+    hours = max(1, settings.PASSWORD_RESET_LINK_SECONDS // 3600)
+    _mail_on_commit(
+        to=user.email,
+        subject="Choose a new password",
+        body=f"Hello {user.first_name or user.username},\n\nSomeone, perhaps you, asked to reset the password of "
+        f"your account (username {user.username}). Choose a new one here:\n\n{link}\n\n"
+        f"The link works once, for {hours} hour{'s' if hours > 1 else ''}. If it was not you, ignore this e-mail: "
+        "your password stays as it is.",
+    )
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, password: str) -> User:
+    """Set the new password; every session and API token of the account ends with the old one."""
+    user = link_user(uid=uid, token=token, tokens=reset_tokens)
+    if user is None:
+        raise ApplicationError(
+            "The link is invalid, used or expired. Ask for a new one.", code="invalid_reset_link"
+        )
+    _validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])  # revokes the API tokens (User.save)
+    sign_in_succeeded(username=user.username)  # the e-mail proved her; a lockout would only hold her back
+    audit_record(
+        actor=user,
+        action="auth.password_reset",
+        object_type="user",
+        object_id=user.pk,
+        patient_id=user.pk if user.is_patient else None,
+    )
     return user
 
 
@@ -192,6 +274,12 @@ def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     )
     audit_record(actor=user, action="auth.token_create", object_type="api_token", object_id=token.pk)
     return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, revoked_by: User) -> None:
+    audit_record(actor=revoked_by, action="auth.token_revoke", object_type="api_token", object_id=token.pk)
+    token.delete()
 
 
 @transaction.atomic

@@ -5,11 +5,15 @@ from audit.origin import RequestOrigin, current_origin
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    if getattr(settings, "AUDIT_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            # The proxy in front of us appends the address it saw; the left-most is the client.
-            return forwarded.split(",")[0].strip() or None
+    """The client's address: the one rule for the audit log and the sign-in limits.
+
+    With NUM_PROXIES = 0 only the connection's address counts. Behind N proxies of ours, each
+    appends the address it saw to X-Forwarded-For, so the client is the N-th from the right;
+    anything further left was written by the client and proves nothing.
+    """
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if settings.NUM_PROXIES and forwarded:
+        return forwarded[-min(settings.NUM_PROXIES, len(forwarded))]
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.RequestOriginMiddleware",
+    "accounts.middleware.IdleSessionTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -117,6 +118,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's password check, refused while the username is locked after failed sign-ins.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -128,11 +131,25 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PATIENT_SELF_REGISTRATION = envbool("PATIENT_SELF_REGISTRATION", True)
 LOGIN_THROTTLE_RATE = envstr("LOGIN_THROTTLE_RATE", "10/min")
-API_TOKEN_TTL_DAYS = envint("API_TOKEN_TTL_DAYS", 90, minimum=1)
+# A leaked integration token works until it expires: a month bounds that, and an integration
+# renews its token with a monthly job as easily as a quarterly one.
+API_TOKEN_TTL_DAYS = envint("API_TOKEN_TTL_DAYS", 30, minimum=1)
+# After SIGN_IN_LOCKOUT_FAILURES failed sign-ins in a row a username is locked for
+# SIGN_IN_LOCKOUT_SECONDS, doubled at each further lockout up to SIGN_IN_LOCKOUT_MAX_SECONDS.
+SIGN_IN_LOCKOUT_FAILURES = envint("SIGN_IN_LOCKOUT_FAILURES", 5, minimum=1)
+SIGN_IN_LOCKOUT_SECONDS = envint("SIGN_IN_LOCKOUT_SECONDS", 60, minimum=1)
+SIGN_IN_LOCKOUT_MAX_SECONDS = envint("SIGN_IN_LOCKOUT_MAX_SECONDS", 3600, minimum=1)
+# How long an e-mailed link works (each also stops working once used): accounts/links.py.
+PASSWORD_RESET_LINK_SECONDS = envint("PASSWORD_RESET_LINK_SECONDS", 60 * 60, minimum=60)
+INVITATION_LINK_SECONDS = envint("INVITATION_LINK_SECONDS", 7 * 24 * 60 * 60, minimum=60)
+# Django's own limit for such tokens, above which no link works whatever its lifetime.
+PASSWORD_RESET_TIMEOUT = max(PASSWORD_RESET_LINK_SECONDS, INVITATION_LINK_SECONDS)
 # Where invitation links point (the web app's address).
 PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
 
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=60)
+# A web session unused this long ends (accounts.middleware.IdleSessionTimeoutMiddleware).
+SESSION_IDLE_TIMEOUT = envint("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -271,7 +288,17 @@ if INFERENCE_TASK_DELAY_SECONDS and not DEBUG:
 HEALTH_WORKER_TIMEOUT = envfloat("HEALTH_WORKER_TIMEOUT", 0.5, minimum=0.05)
 
 # --- Mail (invitations) ---------------------------------------------------------------------
-EMAIL_BACKEND = envstr("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = envstr(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+# These print or keep each mail, with its set-password link, where the server's logs or memory hold it.
+_MAIL_NOT_SENT = ("django.core.mail.backends.console.EmailBackend", "django.core.mail.backends.locmem.EmailBackend")
+if not DEBUG and EMAIL_BACKEND in _MAIL_NOT_SENT:
+    raise ImproperlyConfigured(
+        f"DJANGO_EMAIL_BACKEND={EMAIL_BACKEND} would write invitation and password-reset links to the log "
+        "instead of sending them; use an SMTP backend when DJANGO_DEBUG=false"
+    )
 EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
@@ -292,5 +319,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": envstr("DJANGO_LOG_LEVEL", "INFO")},
 }
 
-# Behind a reverse proxy that sets X-Forwarded-For, record the client's address, not the proxy's.
-AUDIT_TRUST_X_FORWARDED_FOR = envbool("AUDIT_TRUST_X_FORWARDED_FOR", False)
+# How many proxies of ours stand in front of the app, each appending to X-Forwarded-For. The
+# client's address (audit log, sign-in limits) is the NUM_PROXIES-th from the right; 0 trusts
+# only the connection's address, since any client can write X-Forwarded-For.
+NUM_PROXIES = envint("NUM_PROXIES", 0, minimum=0)
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
+if envbool("AUDIT_TRUST_X_FORWARDED_FOR", False):
+    raise ImproperlyConfigured(
+        "AUDIT_TRUST_X_FORWARDED_FOR is replaced by NUM_PROXIES (the number of proxies in front of the app)"
+    )

@@ -49,7 +49,7 @@ def test_forwarded_client_address_is_used_only_when_trusted(alice, settings):
     case = make_case(patient=alice)
     client = client_for(alice)
     client.get(f"/api/v1/cases/{case.pk}/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.4")
-    settings.AUDIT_TRUST_X_FORWARDED_FOR = True
+    settings.NUM_PROXIES = 2  # the client, then two proxies of ours: 10.0.0.1 and 10.0.0.2
     client.get(f"/api/v1/cases/{case.pk}/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.4, 10.0.0.1")
     addresses = list(AuditEvent.objects.filter(action="case.read").order_by("id").values_list("ip_address", flat=True))
     assert addresses == ["10.0.0.2", "198.51.100.4"]

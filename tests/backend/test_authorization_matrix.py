@@ -12,6 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import CareRelationship, Role
+from accounts.services import api_token_create
 from clinic_factories import (
     browser_reading_body,
     client_for,
@@ -115,6 +116,15 @@ MATRIX = {
     ("POST", "auth/logout/"): (None, None, signed_in(204)),
     ("POST", "auth/logout-everywhere/"): (None, None, signed_in(204)),
     ("GET", "auth/me/"): (None, None, signed_in(200)),
+    ("POST", "auth/password-reset/"): (None, lambda w: {}, everyone(400)),
+    ("POST", "auth/password-reset/confirm/"): (None, lambda w: {}, everyone(400)),
+    # Everyone lists only their own tokens; revoking another person's answers 404.
+    ("GET", "auth/tokens/"): (None, None, signed_in(200)),
+    ("DELETE", "auth/tokens/<int:token_id>/"): (
+        lambda w: {"token_id": api_token_create(user=w.users["alice"])[0].pk},
+        None,
+        alice_data(owner=204, doctor=404, admin=404),
+    ),
     ("POST", "invitations/"): (None, lambda w: {"username": "newpatient", "email": "new@example.org"}, admin_only(201)),
     ("GET", "users/"): (None, None, admin_only(200)),
     (
@@ -136,6 +146,7 @@ MATRIX = {
         lambda w: {"first_name": "Alicia"},
         admin_only(200),
     ),
+    ("POST", "users/<int:user_id>/unlock/"): (lambda w: {"user_id": w.users["alice"].pk}, None, admin_only(200)),
     ("GET", "patients/"): (None, None, signed_in(200, alice=403, charlie=403)),
     ("GET", "patients/<int:patient_id>/history/"): (lambda w: {"patient_id": w.users["alice"].pk}, None, READ),
     ("GET", "care-relationships/"): (None, None, signed_in(200)),

@@ -1,6 +1,7 @@
 """POST /api/v1/auth/register/: patients sign themselves up."""
 
 import pytest
+from django.core import mail
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
@@ -34,10 +35,26 @@ def test_weak_passwords_are_refused_with_reasons(db):
     assert not User.objects.exists()
 
 
-def test_taken_username_or_email_is_a_conflict(alice):
-    assert register(username="alice").json()["error"]["code"] == "username_taken"
-    response = register(email="ALICE@example.org")
-    assert response.status_code == 409 and response.json()["error"]["code"] == "email_taken"
+def test_taken_username_is_a_conflict(alice):
+    response = register(username="alice")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "username_taken"
+
+
+def test_sign_up_answers_alike_whether_or_not_the_email_is_registered(alice, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        new = register(username="erin", email="erin@example.org")
+        taken = register(username="erin2", email="ALICE@example.org")
+    assert new.status_code == taken.status_code == 201
+    assert new.json()["message"] == taken.json()["message"]
+    assert set(new.json()) == set(taken.json()) == {"username", "email", "message"}
+    assert not User.objects.filter(username="erin2").exists()
+    # The owner of the address hears of it; the person signing up learns nothing.
+    assert [message.to for message in mail.outbox] == [["alice@example.org"]]
+    assert "alice" in mail.outbox[0].body and "reset.html" in mail.outbox[0].body
+
+
+def test_a_weak_password_is_refused_before_the_email_is_looked_at(alice):
+    assert register(email="alice@example.org", password="short").json()["error"]["code"] == "weak_password"
 
 
 def test_registration_can_be_closed(db, settings):

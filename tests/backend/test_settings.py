@@ -55,6 +55,35 @@ def test_production_without_allowed_hosts_refuses_to_start(tmp_path):
     assert result.returncode != 0 and "DJANGO_ALLOWED_HOSTS" in result.stderr
 
 
+def test_production_refuses_mail_backends_that_print_or_keep_links(tmp_path):
+    for backend in ("console", "locmem"):
+        env = {**PRODUCTION, "DJANGO_EMAIL_BACKEND": f"django.core.mail.backends.{backend}.EmailBackend"}
+        result = manage("check", env=env, tmp_path=tmp_path)
+        assert result.returncode != 0, backend
+        assert "ImproperlyConfigured" in result.stderr and "DJANGO_EMAIL_BACKEND" in result.stderr
+
+
+def test_production_sends_mail_over_smtp_by_default(tmp_path):
+    show = "from django.conf import settings; print(settings.EMAIL_BACKEND)"
+    result = manage("shell", "-c", show, env=PRODUCTION, tmp_path=tmp_path)
+    assert result.stdout.splitlines()[-1] == "django.core.mail.backends.smtp.EmailBackend", result.stderr
+
+
+def test_the_old_forwarded_for_switch_points_to_num_proxies(tmp_path):
+    result = manage("check", env={"AUDIT_TRUST_X_FORWARDED_FOR": "true"}, tmp_path=tmp_path)
+    assert result.returncode != 0 and "NUM_PROXIES" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "env, public",
+    [({}, True), (PRODUCTION, False), ({**PRODUCTION, "API_DOCS_PUBLIC": "true"}, True), ({"API_DOCS_PUBLIC": "false"}, False)],
+)
+def test_the_api_docs_are_public_only_while_debugging_unless_set(tmp_path, env, public):
+    result = manage("shell", "-c", "from django.conf import settings; print(settings.API_DOCS_PUBLIC)", env=env, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(public)
+
+
 def test_malformed_value_refuses_to_start(tmp_path):
     result = manage("check", env={"DJANGO_DEBUG": "maybe"}, tmp_path=tmp_path)
     assert result.returncode != 0 and "DJANGO_DEBUG" in result.stderr
