@@ -16,7 +16,9 @@ const staging = join(root, `dist.building-${process.pid}`);
 const retired = join(root, `dist.old-${process.pid}`);
 
 // Pages import inference.js; each entry point gets a bundle, shared code a chunk.
-const entryPoints = ['inference.js', 'demo.js', 'portal.js', 'doctor.js', 'admin.js'].map((name) => join(src, name));
+const entryPoints = ['inference.js', 'demo.js', 'portal.js', 'doctor.js', 'admin.js', 'invitation.js', 'reset.js'].map(
+  (name) => join(src, name),
+);
 
 await rm(staging, { recursive: true, force: true });
 await mkdir(staging, { recursive: true });
