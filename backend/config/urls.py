@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
@@ -16,6 +17,7 @@ api_v1 = [
     path("", include("reports.urls")),
     path("", include("inference.urls")),
     path("", include("audit.urls")),
+    path("", include("mfa.urls")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]), name="docs"),
 ]
@@ -25,6 +27,9 @@ api_v1 = [
 IN_BROWSER_READING = "/static/web/demo.html?model=chest-xray-pneumonia"
 # The front page is the patient portal: sign in, open a case, read an X-ray in the browser.
 PATIENT_PORTAL = "/static/web/portal.html"
+
+# Staff sign in to the Django admin with an authenticator code too (django-otp's admin site).
+admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("", RedirectView.as_view(url=PATIENT_PORTAL), name="home"),

@@ -23,10 +23,52 @@ def make_user(username: str, role: str) -> User:
     )
 
 
+def authenticator_for(user: User):
+    """The user's confirmed authenticator app (a django-otp TOTP device), made if she has none."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def authenticator_code(device) -> str:
+    """The code the app shows now, or, when that one was used already (a second sign-in within
+    30 seconds), the next one, which the server accepts as well (one step of clock tolerance)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    while totp.t() <= device.last_t:
+        totp.drift += 1
+    return f"{totp.token():0{device.digits}d}"
+
+
+def enter_second_factor(client: APIClient, user: User) -> None:
+    """After the password, doctors and admins enter their authenticator's code; others need not."""
+    from mfa.selectors import second_factor_required
+
+    if second_factor_required(user):
+        code = authenticator_code(authenticator_for(user))
+        response = client.post("/api/v1/mfa/verify/", {"code": code}, format="json")
+        assert response.status_code == 200, response.content
+
+
 def client_for(user: User | None) -> APIClient:
+    """A client signed in as `user`; doctors and admins with the second factor already entered."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from mfa.selectors import second_factor_required
+
     client = APIClient()
     if user is not None:
         client.force_login(user)
+        if second_factor_required(user):
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = authenticator_for(user).persistent_id
+            session.save()
     return client
 
 

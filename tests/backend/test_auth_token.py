@@ -5,13 +5,16 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import ApiToken
-from clinic_factories import PASSWORD
+from accounts.models import ApiToken, User
+from clinic_factories import PASSWORD, authenticator_code, authenticator_for
 
 
 def new_token(username: str = "bob") -> str:
+    code = authenticator_code(authenticator_for(User.objects.get(username=username)))  # bob is a doctor
     response = APIClient().post(
-        "/api/v1/auth/token/", {"username": username, "password": PASSWORD, "name": "PACS bridge"}, format="json"
+        "/api/v1/auth/token/",
+        {"username": username, "password": PASSWORD, "name": "PACS bridge", "code": code},
+        format="json",
     )
     assert response.status_code == 201, response.content
     return response.json()["key"]

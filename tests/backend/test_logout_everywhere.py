@@ -3,7 +3,8 @@
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
-from clinic_factories import PASSWORD
+from accounts.models import User
+from clinic_factories import PASSWORD, enter_second_factor
 
 
 def signed_in_client(username: str) -> APIClient:
@@ -12,6 +13,7 @@ def signed_in_client(username: str) -> APIClient:
         client.post("/api/v1/auth/login/", {"username": username, "password": PASSWORD}, format="json").status_code
         == 200
     )
+    enter_second_factor(client, User.objects.get(username=username))
     return client
 
 
