@@ -34,6 +34,8 @@ from accounts.throttles import LoginIPThrottle, LoginUsernameThrottle
 from audit.services import audit_record
 from audit.views import AuditedListView
 from config.errors import ApplicationError
+from mfa.serializers import MeSerializer, me_data
+from mfa.services import token_second_factor_check
 
 
 def _check_credentials(request, data: dict):
@@ -158,6 +160,8 @@ class TokenCreateView(APIView):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = _check_credentials(request, serializer.validated_data)
+        # Doctors and admins (and anyone who turned it on) add their authenticator's code.
+        token_second_factor_check(user=user, code=str(request.data.get("code", "")))
         token, key = services.api_token_create(user=user, name=serializer.validated_data["name"])
         body = {"key": key, "prefix": token.prefix, "expires_at": token.expires_at}
         return Response(TokenSerializer(body).data, status=status.HTTP_201_CREATED)
@@ -182,9 +186,11 @@ class ApiTokenRevokeView(APIView):
 
 
 class MeView(APIView):
-    @extend_schema(responses=UserSerializer)
+    """Who is signed in, and whether her session still needs the second factor (`second_factor`)."""
+
+    @extend_schema(responses=MeSerializer)
     def get(self, request):
-        return Response(UserSerializer(request.user).data)
+        return Response(me_data(request))
 
 
 class InvitationAcceptView(APIView):

@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from here: the docs work with no internet
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # authenticator apps (TOTP)
+    "django_otp.plugins.otp_static",  # single-use recovery codes
     "accounts",
     "audit",
     "cases",
@@ -57,6 +60,7 @@ INSTALLED_APPS = [
     "inference",
     "history",
     "demo",
+    "mfa",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "mfa.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.RequestOriginMiddleware",
@@ -144,6 +150,12 @@ PASSWORD_RESET_LINK_SECONDS = envint("PASSWORD_RESET_LINK_SECONDS", 60 * 60, min
 INVITATION_LINK_SECONDS = envint("INVITATION_LINK_SECONDS", 7 * 24 * 60 * 60, minimum=60)
 # Django's own limit for such tokens, above which no link works whatever its lifetime.
 PASSWORD_RESET_TIMEOUT = max(PASSWORD_RESET_LINK_SECONDS, INVITATION_LINK_SECONDS)
+# Roles that must sign in with an authenticator app's code as well as the password ("none": no
+# role; anyone may still turn it on for herself).
+MFA_REQUIRED_ROLES = [role for role in envlist("MFA_REQUIRED_ROLES", ["doctor", "admin"]) if role != "none"]
+if set(MFA_REQUIRED_ROLES) - {"patient", "doctor", "admin"}:
+    raise ImproperlyConfigured(f"MFA_REQUIRED_ROLES names unknown roles: {', '.join(MFA_REQUIRED_ROLES)}")
+OTP_TOTP_ISSUER = "Healthcare Image Analysis"  # the account's name in the authenticator app
 # Where invitation links point (the web app's address).
 PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
 

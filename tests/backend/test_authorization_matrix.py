@@ -147,6 +147,13 @@ MATRIX = {
         admin_only(200),
     ),
     ("POST", "users/<int:user_id>/unlock/"): (lambda w: {"user_id": w.users["alice"].pk}, None, admin_only(200)),
+    # Two-factor sign-in. Patients may turn it on; bob, dan and admin have it already (clinic_factories).
+    ("POST", "mfa/enrolment/"): (None, None, signed_in(201, bob=409, dan=409, admin=409)),
+    # Nobody has started setting up a new authenticator, so there is nothing to confirm.
+    ("POST", "mfa/enrolment/confirm/"): (None, lambda w: {"code": "123456"}, signed_in(409)),
+    # A wrong recovery code; patients without an authenticator have nothing to check it with.
+    ("POST", "mfa/verify/"): (None, lambda w: {"code": "wrongcod"}, signed_in(400, alice=409, charlie=409)),
+    ("POST", "users/<int:user_id>/second-factor/reset/"): (lambda w: {"user_id": w.users["bob"].pk}, None, admin_only(204)),
     ("GET", "patients/"): (None, None, signed_in(200, alice=403, charlie=403)),
     ("GET", "patients/<int:patient_id>/history/"): (lambda w: {"patient_id": w.users["alice"].pk}, None, READ),
     ("GET", "care-relationships/"): (None, None, signed_in(200)),
