@@ -12,6 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import envbool, envfloat, envint, envlist, envsecret, envstr
+from config.security_headers import static_file_headers
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 REPO_ROOT = BACKEND_DIR.parent
@@ -80,6 +81,7 @@ MIDDLEWARE = [
     "accounts.middleware.IdleSessionTimeoutMiddleware",
 ]
 
+    "config.security_headers.ContentSecurityPolicyMiddleware",
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
@@ -199,6 +201,8 @@ STORAGES = {
     },
 }
 
+# WhiteNoise answers static files before any middleware: it sets their CSP and X-Frame-Options.
+WHITENOISE_ADD_HEADERS_FUNCTION = static_file_headers
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 64 * 1024 * 1024, minimum=1)
 UPLOAD_MAX_PIXELS = envint("UPLOAD_MAX_PIXELS", 50_000_000, minimum=1)
 UPLOAD_MIN_SIDE = envint("UPLOAD_MIN_SIDE", 16, minimum=1)
@@ -241,6 +245,8 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "accounts.models.Role",
         "CaseStatusEnum": "cases.models.CaseStatus",
         "AIAgreementEnum": "reports.models.AIAgreement",
+# /api/v1/docs/ and /api/v1/schema/ for anyone, or only for signed-in users (config/api_docs.py).
+API_DOCS_PUBLIC = envbool("API_DOCS_PUBLIC", DEBUG)
     },
 }
 

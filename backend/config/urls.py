@@ -2,10 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.permissions import AllowAny
 
 from accounts.throttles import throttled_login
+from config.api_docs import DocsView, SchemaView
 
 api_v1 = [
     path("", include("health.urls")),
@@ -18,8 +17,8 @@ api_v1 = [
     path("", include("inference.urls")),
     path("", include("audit.urls")),
     path("", include("mfa.urls")),
-    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]), name="docs"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(url_name="schema"), name="docs"),
 ]
 
 # The in-browser reading of the pneumonia model, for trying a model without an account: the page

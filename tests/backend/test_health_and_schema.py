@@ -51,3 +51,15 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
     assert "/api/v1/audit-events/export/" in (tmp_path / "schema.yml").read_text()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/schema/", "/api/v1/docs/"])
+def test_the_api_description_is_for_signed_in_users_when_not_public(anon_client, alice, settings, path):
+    from clinic_factories import client_for
+
+    settings.API_DOCS_PUBLIC = False
+    assert anon_client.get(path).status_code == 401
+    assert client_for(alice).get(path).status_code == 200
+    settings.API_DOCS_PUBLIC = True
+    assert anon_client.get(path).status_code == 200
+

@@ -21,11 +21,23 @@ def require(present: bool, message: str) -> None:
 
 
 class PageErrors(list):
-    """Uncaught errors of a page, collected so that a test can assert there were none."""
+    """Uncaught errors of a page, and anything its Content-Security-Policy blocked, collected so
+    that a test can assert there were none."""
 
     def __init__(self, page) -> None:
         super().__init__()
         page.on("pageerror", lambda error: self.append(str(error)))
+        page.on("console", self._on_console)
+        # Playwright's init scripts run whatever the page's policy says; this one reports each
+        # violation, including those Chromium does not log (a blocked inline style, say).
+        page.add_init_script(
+            "document.addEventListener('securitypolicyviolation', (event) => console.error("
+            "`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`))"
+        )
+
+    def _on_console(self, message) -> None:
+        if message.type == "error" and ("Content Security Policy" in message.text or "CSP violation" in message.text):
+            self.append(message.text)
 
 
 def screenshot(page, name: str) -> Path:
@@ -71,7 +83,8 @@ def accessibility_violations(page, impact=("serious", "critical"), *, context=No
     test can `assert not violations, violations`. `context` limits the check (a CSS selector)."""
     require(AXE_SCRIPT.exists(), f"{AXE_SCRIPT} not found (run npm install in web/)")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE_SCRIPT))
+        # Evaluated by the browser's debugger, not added as an inline <script> the page's CSP refuses.
+        page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
     results = page.evaluate(
         """async (context) => {
             const results = await axe.run(context ?? document, { resultTypes: ['violations'] });
