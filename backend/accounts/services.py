@@ -91,12 +91,19 @@ def patient_register(
     user = _unsaved_user(username=username, email=email, role=Role.PATIENT, first_name=first_name, last_name=last_name)
     _validate_password(password, user)
     _ensure_username_free(username)
+    # Both ways hash the password and send one e-mail, so that neither is quicker to answer.
+    user.set_password(password)
     if _email_registered(email):
         _mail_account_exists(email=email)
         audit_record(actor=None, action="user.register", object_type="user", allowed=False, detail={"email_registered": True})
         return None
-    user.set_password(password)
     _save_new_user(user)
+    _mail_on_commit(
+        to=user.email,
+        subject="Welcome to the patient portal",
+        body=f"Hello {first_name or username},\n\nYour patient portal account is ready; your username is {username}. "
+        f"Sign in at {settings.PUBLIC_BASE_URL}/.\n\nIf you did not create it, tell your clinic.",
+    )
     audit_record(actor=user, action="user.register", object_type="user", object_id=user.pk, patient_id=user.pk)
     return user
 

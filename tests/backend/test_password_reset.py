@@ -106,3 +106,18 @@ def test_a_reset_lifts_a_lockout(alice, django_capture_on_commit_callbacks):
     confirm(uid, token)
     response = APIClient().post("/api/v1/auth/login/", {"username": "alice", "password": NEW_PASSWORD}, format="json")
     assert response.status_code == 200
+
+
+def test_no_log_line_holds_a_link_or_its_token(alice, admin, caplog, django_capture_on_commit_callbacks):
+    from clinic_factories import client_for
+
+    caplog.set_level("DEBUG")
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(admin).post("/api/v1/invitations/", {"username": "frank", "email": "frank@example.org"}, format="json")
+    invitation = link_in_last_mail()
+    ask_for_link("alice@example.org", django_capture_on_commit_callbacks)
+    reset = link_in_last_mail()
+    confirm(reset[1], "wrong-token")  # a refusal is logged as a 4xx warning
+    confirm(reset[1], reset[2])
+    for link, uid, token in (invitation, reset):
+        assert token not in caplog.text and link not in caplog.text
