@@ -1,6 +1,7 @@
 import django_filters
 
 from cases.models import Case, CaseStatus
+from config.filters import UtcIsoDateTimeFilter
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -8,8 +9,8 @@ class CaseFilter(django_filters.FilterSet):
     # both give an empty list, so the filter tells nobody which accounts exist.
     patient = django_filters.NumberFilter(field_name="patient_id")
     status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Case

@@ -19,6 +19,14 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 # The metadata holds those checksums and is not covered by one: browsers recheck it every few minutes.
 SHORT_LIVED = "public, max-age=300"
 
+# What a package's served files are (metadata and graph JSON, weight shards, sample images): the
+# schema names these, and any other file goes out as bytes.
+MODEL_FILE_TYPES = {
+    "application/json": OpenApiTypes.OBJECT,
+    "application/octet-stream": OpenApiTypes.BINARY,
+    "image/png": OpenApiTypes.BINARY,
+}
+
 
 class ModelListView(APIView):
     # Which models are installed, and their published metrics, are no one's patient data: the demo
@@ -53,7 +61,7 @@ class ModelFileView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []  # public, cacheable files: no session, no cookies
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, content_type): body for content_type, body in MODEL_FILE_TYPES.items()})
     def get(self, request, name: str, version: str, filename: str):
         try:
             package = selectors.model_package_get(name, version)
@@ -62,7 +70,8 @@ class ModelFileView(APIView):
         servable = filename == METADATA_FILE or (filename in package.files and not filename.startswith("saved_model/"))
         if not servable:
             raise NotFoundError("model file")
-        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        guessed = mimetypes.guess_type(filename)[0]
+        content_type = guessed if guessed in MODEL_FILE_TYPES else "application/octet-stream"
         response = FileResponse((package.path / filename).open("rb"), content_type=content_type)
         if filename in package.files:
             response["Cache-Control"] = IMMUTABLE

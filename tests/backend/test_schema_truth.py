@@ -27,3 +27,16 @@ def test_the_original_download_is_documented_with_the_type_it_is_served_with(sch
     documented = schema["paths"]["/api/v1/images/{image_id}/file/"]["get"]["responses"]["200"]["content"]
     assert response["Content-Type"] in documented, (response["Content-Type"], sorted(documented))
     assert set(documented) == {"image/png", "image/jpeg", "application/dicom"}
+
+
+def test_model_files_are_documented_with_the_types_they_are_served_with(schema, shipped_models, anon_client):
+    from model_packages import shipped_package
+
+    package = shipped_package(shipped_models)
+    documented = schema["paths"]["/api/v1/models/{name}/{version}/{filename}"]["get"]["responses"]["200"]["content"]
+    for filename in ("model_metadata.json", "tfjs/model.json"):
+        response = anon_client.get(f"/api/v1/models/{package.name}/{package.version}/{filename}")
+        assert response.status_code == 200, filename
+        content_type = response["Content-Type"]
+        assert content_type in documented, (filename, content_type, sorted(documented))
+        assert documented[content_type]["schema"]["type"] == "object", "JSON files are documented as JSON"
