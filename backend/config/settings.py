@@ -206,6 +206,9 @@ WHITENOISE_ADD_HEADERS_FUNCTION = static_file_headers
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 64 * 1024 * 1024, minimum=1)
 UPLOAD_MAX_PIXELS = envint("UPLOAD_MAX_PIXELS", 50_000_000, minimum=1)
 UPLOAD_MIN_SIDE = envint("UPLOAD_MIN_SIDE", 16, minimum=1)
+# The most memory one image's decoded pixels may take (rows x columns x frames x samples x bytes),
+# checked from the header before any pixel data is decoded; a deflated DICOM inflates no further.
+DECODE_MAX_BYTES = envint("DECODE_MAX_BYTES", 64 * 1024 * 1024, minimum=1024)
 PREVIEW_MAX_SIDE = envint("PREVIEW_MAX_SIDE", 1024, minimum=16)
 # Uploads larger than this spool to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024

@@ -51,7 +51,12 @@ def _image_store(*, case: Case, uploaded_by: User, file: UploadedFile) -> Image:
         raise ApplicationError(
             "This image is already attached to the case.", code="duplicate_image", status_code=status.HTTP_409_CONFLICT
         )
-    decoded = decode_upload(data, max_pixels=settings.UPLOAD_MAX_PIXELS, min_side=settings.UPLOAD_MIN_SIDE)
+    decoded = decode_upload(
+        data,
+        max_pixels=settings.UPLOAD_MAX_PIXELS,
+        min_side=settings.UPLOAD_MIN_SIDE,
+        max_bytes=settings.DECODE_MAX_BYTES,
+    )
     preview = render_preview(decoded, max_side=settings.PREVIEW_MAX_SIDE)
 
     created_paths: list[str] = []

@@ -5,22 +5,29 @@ JavaScript) the browser share: an upload it cannot read is refused here, never s
 here is what only an upload needs: the type from the bytes (magic numbers), never from the file
 name or the client's Content-Type; pixel counts from the header before anything is decoded, so a
 decompression bomb is refused without being expanded; and strict structure checks (PNG checksums,
-truncated DICOM elements) that a lenient reader would let through half-read.
+truncated DICOM elements) that a lenient reader would let through half-read; and text from the
+DICOM header cleaned of control characters (a NUL byte cannot be stored in PostgreSQL).
+Whatever the bytes, the answer is one of the refusals below, never a server error.
 """
 
 import datetime
+import unicodedata
 import warnings
 from dataclasses import dataclass
 from io import BytesIO
 
-import pydicom
 from PIL import Image
 from pydicom.dataelem import RawDataElement
-from pydicom.errors import InvalidDicomError
 from rest_framework import status
 
 from config.errors import ApplicationError
-from training.decoding import ImageDecodeError, decode_image, sniff_image_type
+from training.decoding import (
+    DEFAULT_MAX_DECODED_BYTES,
+    ImageDecodeError,
+    decode_image,
+    read_dicom,
+    sniff_image_type,
+)
 
 UNDEFINED_LENGTH = 0xFFFFFFFF
 
@@ -44,7 +51,9 @@ class DecodedImage:
         return CONTENT_TYPES[self.kind]
 
 
-def decode_upload(data: bytes, *, max_pixels: int, min_side: int) -> DecodedImage:
+def decode_upload(
+    data: bytes, *, max_pixels: int, min_side: int, max_bytes: int = DEFAULT_MAX_DECODED_BYTES
+) -> DecodedImage:
     kind = sniff_image_type(data)
     if kind is None:
         raise ApplicationError(
@@ -53,9 +62,9 @@ def decode_upload(data: bytes, *, max_pixels: int, min_side: int) -> DecodedImag
             status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
         )
     if kind == "dicom":
-        decoded = _decode_dicom(data, max_pixels=max_pixels)
+        decoded = _decode_dicom(data, max_pixels=max_pixels, max_bytes=max_bytes)
     else:
-        decoded = _decode_raster(data, kind=kind, max_pixels=max_pixels)
+        decoded = _decode_raster(data, kind=kind, max_pixels=max_pixels, max_bytes=max_bytes)
     if min(decoded.width, decoded.height) < min_side:
         raise ApplicationError(
             f"The image is {decoded.width}x{decoded.height}; each side must be at least {min_side} pixels.",
@@ -86,7 +95,7 @@ def _corrupt(kind: str, reason: str) -> ApplicationError:
     )
 
 
-def _decode_raster(data: bytes, *, kind: str, max_pixels: int) -> DecodedImage:
+def _decode_raster(data: bytes, *, kind: str, max_pixels: int, max_bytes: int) -> DecodedImage:
     pil_format = "PNG" if kind == "png" else "JPEG"
     width = height = None
     with warnings.catch_warnings():
@@ -100,22 +109,22 @@ def _decode_raster(data: bytes, *, kind: str, max_pixels: int) -> DecodedImage:
                 raise _too_many_pixels(width, height, frames, max_pixels)
             with Image.open(BytesIO(data), formats=[pil_format]) as probe:
                 probe.verify()  # chunk checksums and structure, without decoding
-            display = _decode_checked(data, kind=kind)
+            display = _decode_checked(data, kind=kind, max_bytes=max_bytes)
         except ApplicationError:
             raise
         except Image.DecompressionBombError:
             raise _too_many_pixels(width, height, 1, max_pixels) from None
-        except (OSError, SyntaxError, ValueError, EOFError, Image.UnidentifiedImageError) as exc:
+        except Exception as exc:  # Pillow raises many types for damaged headers
             raise _corrupt(kind, str(exc)) from None
     # The upright size (after the EXIF rotation), as the preview and the model see the image.
     width, height = display.size
     return DecodedImage(kind=kind, width=width, height=height, frames=frames, display=display)
 
 
-def _decode_checked(data: bytes, *, kind: str) -> Image.Image:
+def _decode_checked(data: bytes, *, kind: str, max_bytes: int) -> Image.Image:
     """The shared decoder's picture, or the refusal its reason calls for."""
     try:
-        return decode_image(data, name="the upload")
+        return decode_image(data, name="the upload", max_bytes=max_bytes)
     except ImageDecodeError as exc:
         raise _refusal(kind, exc) from None
 
@@ -136,6 +145,13 @@ def _refusal(kind: str, exc: ImageDecodeError) -> ApplicationError:
         )
     if exc.reason == "no_pixels":
         return _without_pixels()
+    if exc.reason == "too_large":
+        return ApplicationError(
+            "The image would take more memory to decode than this server allows.",
+            code="image_too_large_to_decode",
+            status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            details={"reason": str(exc)[:200]},
+        )
     return _corrupt(kind, str(exc))
 
 
@@ -147,42 +163,55 @@ def _without_pixels() -> ApplicationError:
     )
 
 
-def _decode_dicom(data: bytes, *, max_pixels: int) -> DecodedImage:
-    dataset = _read_dicom_strictly(data)
+def _decode_dicom(data: bytes, *, max_pixels: int, max_bytes: int) -> DecodedImage:
+    dataset = _read_dicom_strictly(data, max_bytes=max_bytes)
     if not any(tag in dataset for tag in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
         raise _without_pixels()
     try:
         width, height = int(dataset.Columns), int(dataset.Rows)
         frames = int(dataset.get("NumberOfFrames") or 1)
-    except (AttributeError, TypeError, ValueError) as exc:
-        raise _corrupt("dicom", f"bad image dimensions: {exc}") from None
-    if width * height * frames > max_pixels:
-        raise _too_many_pixels(width, height, frames, max_pixels)
-    _check_native_pixel_length(dataset, width=width, height=height, frames=frames)
-    display = _decode_checked(data, kind="dicom")
+        if width * height * frames > max_pixels:
+            raise _too_many_pixels(width, height, frames, max_pixels)
+        _check_native_pixel_length(dataset, width=width, height=height, frames=frames)
+        modality = _dicom_text(dataset, "Modality", max_length=16)
+        body_part = _dicom_text(dataset, "BodyPartExamined", max_length=64)
+        study_date = _dicom_date(dataset.get("StudyDate"))
+    except ApplicationError:
+        raise
+    except Exception as exc:  # a damaged value fails when pydicom converts it
+        raise _corrupt("dicom", f"bad header value: {exc}") from None
+    display = _decode_checked(data, kind="dicom", max_bytes=max_bytes)
     return DecodedImage(
         kind="dicom",
         width=width,
         height=height,
         frames=frames,
         display=display,
-        modality=str(dataset.get("Modality", "") or "")[:16],
-        body_part=str(dataset.get("BodyPartExamined", "") or "")[:64],
-        study_date=_dicom_date(dataset.get("StudyDate")),
+        modality=modality,
+        body_part=body_part,
+        study_date=study_date,
     )
 
 
-def _read_dicom_strictly(data: bytes):
+def _dicom_text(dataset, keyword: str, *, max_length: int) -> str:
+    """A header string as stored in the Image row: no NUL or other control characters, trimmed."""
+    text = str(dataset.get(keyword, "") or "")
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C").strip()[:max_length]
+
+
+def _read_dicom_strictly(data: bytes, *, max_bytes: int):
     """pydicom reads damaged files leniently; refuse what it would silently half-read."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            dataset = pydicom.dcmread(BytesIO(data))
+            dataset = read_dicom(data, "the upload", max_bytes=max_bytes)
             _check_element_lengths(dataset)
             # Elements are parsed lazily; touching each one surfaces broken sequences now.
             for _ in dataset.iterall():
                 pass
-        except (InvalidDicomError, EOFError, ValueError, TypeError, KeyError, AttributeError, OSError) as exc:
+        except ImageDecodeError as exc:
+            raise _refusal("dicom", exc) from None
+        except Exception as exc:  # pydicom raises many types for malformed elements
             raise _corrupt("dicom", str(exc)) from None
     # pydicom only warns when the file ends inside an element of undefined length.
     for warning in caught:
