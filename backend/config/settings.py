@@ -292,6 +292,8 @@ INFERENCE_QUEUE = envstr("INFERENCE_QUEUE", "inference")
 # Pending readings of one model version that one task claims and runs together. Smaller batches
 # spread a burst over more worker processes; larger ones share more graph calls.
 INFERENCE_BATCH_SIZE = envint("INFERENCE_BATCH_SIZE", 16, minimum=1)
+# Server readings one user may request, each a full decode and model run on the workers.
+SERVER_READING_THROTTLE_RATE = envstr("SERVER_READING_THROTTLE_RATE", "30/hour")
 # Largest difference between a browser probability and the server's for the same image before
 # the case is flagged for a doctor. TF.js (WASM) and TensorFlow agree to about 1e-6 on the
 # shipped models; 1e-3 leaves room for float16/WebGL backends.

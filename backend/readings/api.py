@@ -1,6 +1,8 @@
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from accounts.permissions import ChangesClinicalRecords
@@ -39,8 +41,21 @@ class CaseReadingsView(APIView):
         return Response(ReadingSerializer(reading).data, status=status.HTTP_201_CREATED)
 
 
+class ServerReadingThrottle(UserRateThrottle):
+    """Each server reading decodes an image and runs a model on the workers: a few per user only.
+
+    The rate is read at request time so deployments (and tests) can change it.
+    """
+
+    scope = "server-reading"
+
+    def get_rate(self) -> str:
+        return settings.SERVER_READING_THROTTLE_RATE
+
+
 class ServerReadingsView(APIView):
     permission_classes = [ChangesClinicalRecords]
+    throttle_classes = [ServerReadingThrottle]
 
     @extend_schema(request=ServerReadingRequestSerializer, responses={202: ReadingSerializer})
     def post(self, request, case_id: int):
