@@ -212,3 +212,15 @@ def test_the_required_roles_are_a_setting(bob, settings):
     client = signed_in_with_password("bob")
     assert client.get(f"{API}/auth/me/").json()["second_factor"] == "optional"
     assert client.get(f"{API}/cases/").status_code == 200
+
+
+def test_the_demo_doctor_sets_up_her_authenticator_at_first_sign_in(db, medical_data_dir, settings, capsys):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo", "--data-dir", str(medical_data_dir), "--password", PASSWORD)
+    assert "authenticator app" in capsys.readouterr().out
+    client = signed_in_with_password("dr-grey")
+    assert client.get(f"{API}/auth/me/").json()["second_factor"] == "enrolment_required"
+    enrol(client)
+    assert client.get(f"{API}/cases/").json()["count"] > 0

@@ -66,12 +66,24 @@ def sign_up_and_open_case(page, base_url: str, username: str, title: str):
 
 
 def sign_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
-    """Signs in on the front page; doctors and administrators are taken on to their own pages."""
+    """Signs in on the front page; doctors and administrators then enter the current code of
+    their authenticator app (set up for them here if they have none) and are taken on to their
+    own pages."""
+    from accounts.models import User
+    from clinic_factories import authenticator_code, authenticator_for
+    from mfa.selectors import second_factor_required
+
     page.goto(f"{base_url}/")
     page.wait_for_selector("#sign-in-form", state="visible")
     page.fill("#sign-in-username", username)
     page.fill("#sign-in-password", password)
+    user = User.objects.get(username=username)
+    device = authenticator_for(user) if second_factor_required(user) else None
     page.get_by_role("button", name="Sign in").click()
+    if device is not None:
+        page.wait_for_selector("#code-form", state="visible")
+        page.fill("#code-input", authenticator_code(device))
+        page.get_by_role("button", name="Verify").click()
 
 
 AXE_SCRIPT = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"

@@ -7,6 +7,8 @@ import { createCase, refreshCases, submitCase } from './portal_cases.js';
 import { prepareModel, readFile, readOnServerChosen, rememberReadOnServer, showReadingMode } from './portal_reading.js';
 import { state } from './portal_state.js';
 import { addToCase } from './portal_upload.js';
+import { needsSecondFactor } from './mfa.js';
+import { askSecondFactor, hideSecondFactor } from './mfa_step.js';
 import { admit, currentUser, register, signIn, wireSignOut } from './session.js';
 
 // Start choosing TF.js's backend at once, in parallel with the sign-in check, unless she reads on the server.
@@ -27,7 +29,15 @@ async function showSignedIn(user) {
   if (!$('read-on-server').checked) prepareModel().catch(() => {}); // shown in the fallback notice
 }
 
+/** Doctors and admins enter their authenticator's code (or set the app up) before going on. */
+async function continueSignIn(user) {
+  $('auth').hidden = true;
+  if (needsSecondFactor(user)) await askSecondFactor(user, showSignedIn);
+  else await showSignedIn(user);
+}
+
 function showSignedOut() {
+  hideSecondFactor();
   state.user = null;
   state.caseId = null;
   $('whoami').hidden = true;
@@ -44,7 +54,7 @@ function formJson(form) {
 
 async function signInAndShow(credentials) {
   setStatus('Signing in…');
-  await showSignedIn(await signIn(credentials));
+  await continueSignIn(await signIn(credentials));
 }
 
 // --- wiring ---------------------------------------------------------------
@@ -92,6 +102,6 @@ $('submit-case').addEventListener('click', () => act(submitCase));
 // Already signed in (session cookie)? Go straight to the cases.
 act(async () => {
   const user = await currentUser();
-  if (user) await showSignedIn(user);
+  if (user) await continueSignIn(user);
   else showSignedOut();
 });

@@ -4,6 +4,7 @@
 //   if (!user) return; // sent to the front page, or shown why the page is not hers
 //   wireSignOut(); // then to the front page
 import { api, ApiError, forgetCsrfToken } from './api.js';
+import { needsSecondFactor } from './mfa.js';
 import { $, act, setStatus } from './page.js';
 
 /** The page each role works on. */
@@ -46,13 +47,13 @@ export function admit(user, { roles, onDenied = goHome }) {
  * once `onSignedOut` or `onDenied` has dealt with it.
  *
  * @param {{roles: string[], onSignedOut?: () => void, onDenied?: (user: object) => void}} options
- *   by default a visitor goes to the front page (which signs her in) and a user of another role
- *   to her own page
+ *   by default a visitor goes to the front page (which signs her in), and so does a user who has
+ *   still to enter her second factor's code; a user of another role goes to her own page
  * @returns {Promise<object|null>}
  */
 export async function startSession({ roles, onSignedOut = goToFrontPage, onDenied = goHome }) {
   const user = await currentUser();
-  if (!user) {
+  if (!user || needsSecondFactor(user)) {
     onSignedOut();
     return null;
   }
@@ -72,16 +73,17 @@ export function goHome(user) {
 }
 
 /**
- * Sign in; Django rotates the CSRF token then, so the next write fetches the new one.
+ * Sign in with the password; Django rotates the CSRF token then, so the next write fetches the new one.
  *
  * @param {{username: string, password: string}} credentials
- * @returns {Promise<object>} the user
+ * @returns {Promise<object>} the user as GET /auth/me/ answers, whose `second_factor` says
+ *   whether she must still enter a code (see mfa.js)
  * @throws {ApiError} wrong credentials, say
  */
 export async function signIn(credentials) {
-  const user = await api('/auth/login/', { method: 'POST', json: credentials });
+  await api('/auth/login/', { method: 'POST', json: credentials });
   forgetCsrfToken();
-  return user;
+  return api('/auth/me/');
 }
 
 /**

@@ -40,6 +40,26 @@ test('a visitor goes to the front page', async () => {
   assert.match(page.elements.get('status').textContent, /sign in first/);
 });
 
+test('a doctor who has not yet entered her code goes to the front page, which asks for it', async () => {
+  for (const second_factor of ['code_required', 'enrolment_required']) {
+    page = installDocument();
+    installFetch({ [`GET ${ME}`]: { status: 200, body: { ...drLee, second_factor } } });
+    assert.equal(await startSession({ roles: ['doctor'], onDenied: () => assert.fail('denied') }), null);
+    assert.deepEqual(page.visited, ['/']);
+  }
+  installFetch({ [`GET ${ME}`]: { status: 200, body: { ...drLee, second_factor: 'verified' } } });
+  assert.equal((await startSession({ roles: ['doctor'] })).username, 'dr-lee');
+});
+
+test('signing in answers who am I, with what the session still needs', async () => {
+  installFetch({
+    ...CSRF,
+    'POST /api/v1/auth/login/': { status: 200, body: drLee },
+    [`GET ${ME}`]: { status: 200, body: { ...drLee, second_factor: 'code_required' } },
+  });
+  assert.equal((await signIn({ username: 'dr-lee', password: 'x'.repeat(12) })).second_factor, 'code_required');
+});
+
 test('a user of another role goes to her own page, or is told by the page', async () => {
   installFetch({ [`GET ${ME}`]: { status: 200, body: erin } });
   assert.equal(await startSession({ roles: ['doctor'] }), null);
@@ -55,6 +75,7 @@ test('signing in and out rotates the CSRF token', async () => {
   const calls = installFetch({
     ...CSRF,
     'POST /api/v1/auth/login/': { status: 200, body: erin },
+    [`GET ${ME}`]: { status: 200, body: erin },
     'POST /api/v1/auth/logout/': { status: 204 },
   });
   assert.deepEqual(await signIn({ username: 'erin', password: 'x'.repeat(12) }), erin);

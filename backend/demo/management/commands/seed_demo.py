@@ -87,6 +87,11 @@ class Command(BaseCommand):
         self.stdout.write("Sign in on the front page (patients, the doctor and the admin each land on their own page) with:")
         for username, role, _, _ in USERS:
             self.stdout.write(f"  {role:<8} {username:<11} password: {password}")
+        self.stdout.write(
+            "The doctor and the admin also enter a code from an authenticator app (two-factor sign-in): "
+            "the first time they sign in, the page shows a QR code and a key to add to one (FreeOTP, "
+            "Google or Microsoft Authenticator, or any TOTP app), then asks for its code."
+        )
 
     def _user(self, username: str, role: str, first: str, last: str, password: str) -> User:
         user, created = User.objects.get_or_create(
