@@ -98,6 +98,13 @@ def _device_for_code(*, user, code: str):
     return recovery_codes_get(user) or authenticator
 
 
+def _verified(request, device) -> None:
+    """Mark this session verified by `device`, under a new session key: a key that leaked
+    between the password and the code is not the one that ends up verified."""
+    request.session.cycle_key()
+    django_otp.login(request, device)
+
+
 def _normalised(code: str) -> str:
     return "".join(code.split()).lower()
 
@@ -144,7 +151,7 @@ def enrolment_confirm(*, request, code: str) -> list[str]:
         codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
         StaticToken.objects.bulk_create(StaticToken(device=recovery, token=token) for token in codes)
         _audit(user=user, action="mfa.enrol")
-    django_otp.login(request, device)
+    _verified(request, device)
     return codes
 
 
@@ -153,7 +160,7 @@ def second_factor_verify(*, request, code: str) -> None:
     user = request.user
     code = _normalised(code)
     device = _check_code(user=user, device=_device_for_code(user=user, code=code), code=code, purpose="sign_in")
-    django_otp.login(request, device)
+    _verified(request, device)
     if isinstance(device, StaticDevice):
         _audit(user=user, action="mfa.recovery_code_used", codes_left=device.token_set.count())
     else:

@@ -97,8 +97,10 @@ def test_an_enrolled_doctor_enters_a_code_at_each_sign_in(bob):
     response = client.get(f"{API}/cases/")
     assert response.status_code == 403 and error_code(response) == "second_factor_required"
 
+    half_signed_in_key = client.cookies["sessionid"].value
     answer = verify(client, authenticator_code(device))
     assert answer.status_code == 200 and answer.json()["second_factor"] == "verified"
+    assert client.cookies["sessionid"].value != half_signed_in_key  # a leaked key stays unverified
     assert client.get(f"{API}/cases/").status_code == 200
     assert AuditEvent.objects.filter(actor=bob, action="mfa.verify", allowed=True).exists()
 
