@@ -10,11 +10,15 @@
 // Differences, all sent to the server via UnsupportedInBrowserError so the
 // reading still matches what the server would compute: compressed or big-endian
 // transfer syntaxes, Modality LUT / VOI LUT sequences (tables instead of
-// rescale/window), photometric interpretations other than MONOCHROME1/2, and
-// bit depths other than 8/16. Colour DICOM fails as it does on the server
+// rescale/window), photometric interpretations other than MONOCHROME1/2, bit
+// depths other than 8/16, and images over the decode bound. Colour DICOM fails as it does on the server
 // (the server refuses it at upload, so no stored image is one).
 import { ImageDecodeError, UnsupportedInBrowserError } from './errors.js';
 import { EXPLICIT_LITTLE, IMPLICIT_LITTLE, readElements, TAG, UNDEFINED_LENGTH } from './dicom_elements.js';
+
+// The server's default DECODE_MAX_BYTES (rows x columns x frames x bytes per value): a larger
+// image is left to the server, which refuses it or decodes it under its own bound.
+const MAX_DECODED_BYTES = 64 * 1024 * 1024;
 
 /**
  * What the header says the image is, for the DICOM header check: Modality
@@ -95,6 +99,9 @@ function middleFrame(elements, rows, columns) {
   }
   const frameBytes = count * bytesPerValue;
   const frames = elements.has(TAG.numberOfFrames) ? Math.max(1, Math.trunc(elements.number(TAG.numberOfFrames))) : 1;
+  if (frames * frameBytes > MAX_DECODED_BYTES) {
+    throw new UnsupportedInBrowserError(`DICOM of ${frames * frameBytes} decoded bytes is decoded on the server`);
+  }
   const start = offset + Math.floor(frames / 2) * frameBytes;
   if (length < frames * frameBytes || start + frameBytes > elements.bytes.length) {
     throw new ImageDecodeError('DICOM pixel data is shorter than its rows and columns say (truncated?)');

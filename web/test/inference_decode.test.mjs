@@ -121,6 +121,24 @@ describe('DICOM decoded in JS matches the server decoder', () => {
     await assert.rejects(decodeImage(bytes, { channels: 1 }), UnsupportedInBrowserError);
   });
 
+  it('sends a DICOM over the decode bound to the server, as it does compressed ones', (t) => {
+    const path = join(dicomDir, 'CT_small.dcm');
+    if (!requirePath(t, path, 'CT DICOM')) return;
+    const bytes = new Uint8Array(readFileSync(path));
+    const view = new DataView(bytes.buffer);
+    // (0028,0010) Rows and (0028,0011) Columns: 65535 x 65535 16-bit values, 8 GB decoded.
+    for (const element of [0x10, 0x11]) {
+      const tag = Uint8Array.of(0x28, 0x00, element, 0x00);
+      const at = bytes.findIndex((_, i) => tag.every((b, j) => bytes[i + j] === b));
+      view.setUint16(at + 8, 65535, true);
+    }
+    assert.throws(() => decodeDicom(bytes), (error) => {
+      assert.ok(error instanceof UnsupportedInBrowserError, `got ${error.name}: ${error.message}`);
+      assert.match(error.message, /decoded bytes is decoded on the server/);
+      return true;
+    });
+  });
+
   it('decodes DICOM through decodeImage with the model channel count', async (t) => {
     const path = join(dicomDir, 'MR_small.dcm');
     if (!requirePath(t, path, 'real DICOM data')) return;
