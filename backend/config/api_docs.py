@@ -10,8 +10,6 @@ from django.conf import settings
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import BasePermission
 
-from config.security_headers import API_DOCS_POLICY
-
 
 class ApiDocsVisible(BasePermission):
     def has_permission(self, request, view) -> bool:
@@ -26,8 +24,3 @@ class DocsView(SpectacularSwaggerSplitView):
     """Swagger UI with its start-up script as a file of its own (?script), so no inline script."""
 
     permission_classes = [ApiDocsVisible]
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        response["Content-Security-Policy"] = API_DOCS_POLICY
-        return response

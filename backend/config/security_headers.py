@@ -1,6 +1,6 @@
 """Content-Security-Policy and X-Frame-Options on every response, whoever serves it.
 
-Django's own responses get the policy from `ContentSecurityPolicyMiddleware` (X-Frame-Options from
+Django's own responses get a policy from `ContentSecurityPolicyMiddleware` (X-Frame-Options from
 Django's XFrameOptionsMiddleware). The static files, the app pages under /static/web/ among them,
 are answered by WhiteNoise before any middleware runs, so WhiteNoise adds both headers through
 `static_file_headers` (WHITENOISE_ADD_HEADERS_FUNCTION).
@@ -30,22 +30,24 @@ APP_PAGES_POLICY = "; ".join(
 )
 # Never shown inside another site's frame: a framed, signed-in doctor page could be clicked on.
 POLICY = f"{APP_PAGES_POLICY}; frame-ancestors 'none'"
-# Swagger UI's page keeps an inline <style> block and draws its icons from data: URLs. Still no
-# inline script: its start-up script is a separate file (SpectacularSwaggerSplitView).
-API_DOCS_POLICY = POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace(
+# The HTML Django renders itself (Swagger UI, the Django admin, DRF's browsable API, error pages)
+# has inline <style> blocks and style attributes, and Swagger UI draws its icons from data: URLs.
+# Still no inline script: Swagger UI's start-up script is a file (SpectacularSwaggerSplitView).
+DJANGO_HTML_POLICY = POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace(
     "img-src 'self'", "img-src 'self' data:"
 )
 
 
 class ContentSecurityPolicyMiddleware:
-    """Sets POLICY on every Django response that has not set a policy of its own."""
+    """Sets the policy on every Django response that has not set one of its own."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", POLICY)
+        is_html = response.get("Content-Type", "").startswith("text/html")
+        response.headers.setdefault("Content-Security-Policy", DJANGO_HTML_POLICY if is_html else POLICY)
         return response
 
 

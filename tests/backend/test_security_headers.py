@@ -11,7 +11,7 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 
 from clinic_factories import client_for
-from config.security_headers import API_DOCS_POLICY, APP_PAGES_POLICY, POLICY
+from config.security_headers import APP_PAGES_POLICY, DJANGO_HTML_POLICY, POLICY
 
 WEB_SRC = Path(__file__).resolve().parents[2] / "web" / "src"
 APP_PAGES = sorted(WEB_SRC.glob("*.html"))
@@ -55,33 +55,34 @@ def test_the_bundles_they_load_carry_the_policy_too(whitenoise_client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "path, status",
+    "path, status, policy",
     [
-        ("/", 302),  # the front page's redirect to the portal
-        ("/admin/login/", 200),
-        ("/no-such-page/", 404),
-        ("/api/v1/health/", 200),
-        ("/api/v1/no-such-endpoint/", 404),
+        ("/", 302, DJANGO_HTML_POLICY),  # the front page's redirect to the portal
+        ("/admin/login/", 200, DJANGO_HTML_POLICY),
+        ("/no-such-page/", 404, DJANGO_HTML_POLICY),
+        ("/api/v1/health/", 200, DJANGO_HTML_POLICY),  # DRF's browsable API
+        ("/api/v1/no-such-endpoint/", 404, POLICY),  # JSON
     ],
 )
-def test_django_answers_refuse_framing(anon_client, path, status):
+def test_django_answers_refuse_framing(anon_client, path, status, policy):
     response = anon_client.get(path, HTTP_ACCEPT="text/html")
     assert response.status_code == status
-    assert_framing_refused(response)
+    assert_framing_refused(response, policy)
 
 
 @pytest.mark.django_db
 def test_the_browsable_api_refuses_framing(alice):
     response = client_for(alice).get("/api/v1/cases/", HTTP_ACCEPT="text/html")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
-    assert_framing_refused(response)
+    assert_framing_refused(response, DJANGO_HTML_POLICY)
+    assert client_for(alice).get("/api/v1/cases/")["Content-Security-Policy"] == POLICY  # JSON
 
 
 @pytest.mark.django_db
 def test_the_api_docs_have_no_inline_script(anon_client):
     response = anon_client.get("/api/v1/docs/")
     assert response.status_code == 200
-    assert_framing_refused(response, API_DOCS_POLICY)
+    assert_framing_refused(response, DJANGO_HTML_POLICY)
     page = Tags(response.content.decode())
     assert page.inline_scripts == []
     start_up = [src for src in page.script_sources if "script" in src.split("?", 1)[-1]]

@@ -50,6 +50,19 @@ def test_each_page_loads_under_the_policy_with_nothing_blocked(whitenoise_server
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_api_docs_and_the_django_admin_work_under_their_policy(whitenoise_server, browser):
+    page = browser.new_page(viewport=DESKTOP)
+    errors = PageErrors(page)
+    page.goto(f"{whitenoise_server}/api/v1/docs/")
+    # Swagger UI started (its script is a file) and drew the operations from the schema.
+    page.wait_for_selector(".swagger-ui .opblock-tag", timeout=30_000)
+    page.goto(f"{whitenoise_server}/admin/login/")
+    page.wait_for_selector("#login-form")
+    assert not errors, errors
+    page.close()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_another_site_cannot_frame_the_doctor_page(whitenoise_server, browser):
     page = browser.new_page(viewport=DESKTOP)
     blocked = []
