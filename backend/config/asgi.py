@@ -4,4 +4,8 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from config.request_size import AsgiBodyLimit  # noqa: E402  (after Django is set up)
+
+application = AsgiBodyLimit(django_application)

@@ -68,6 +68,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # PostgreSQL stores no NUL characters: refuse them in the path and query (400), not DataError (500).
     "config.nul_bytes.NulFreeRequestMiddleware",
+    # Before anything reads the body: a body over the upload limit is refused from its length.
+    "config.request_size.RequestBodyLimitMiddleware",
+    # A database that cannot be reached answers 503 with Retry-After, from any view.
+    "config.service_unavailable.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -112,6 +116,12 @@ if DATABASE_URL:
                 conn_health_checks=True,
             )
         }
+        if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+            # An unreachable database answers 503 after this many seconds, not after the OS gives
+            # up (minutes). libpq's smallest value is 2.
+            DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint(
+                "DATABASE_CONNECT_TIMEOUT", 2, minimum=2
+            )
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 else:

@@ -63,3 +63,8 @@ def test_the_api_description_is_for_signed_in_users_when_not_public(anon_client,
     settings.API_DOCS_PUBLIC = True
     assert anon_client.get(path).status_code == 200
 
+
+def test_health_reports_each_dependency(anon_client):
+    checks = anon_client.get("/api/v1/health/").json()["checks"]
+    assert set(checks) == {"database", "cache", "broker", "workers", "models"}
+    assert checks["cache"] == {"status": "ok"}
