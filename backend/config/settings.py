@@ -81,11 +81,11 @@ MIDDLEWARE = [
     "mfa.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.security_headers.ContentSecurityPolicyMiddleware",
     "audit.middleware.RequestOriginMiddleware",
     "accounts.middleware.IdleSessionTimeoutMiddleware",
 ]
 
-    "config.security_headers.ContentSecurityPolicyMiddleware",
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
@@ -201,6 +201,8 @@ STATIC_ROOT = Path(envstr("STATIC_ROOT", str(DATA_DIR / "static"))).resolve()
 # The browser bundle (`npm run build` in web/) is served as static files under static/web/.
 WEB_DIST = REPO_ROOT / "web" / "dist"
 STATICFILES_DIRS = [("web", WEB_DIST)] if WEB_DIST.is_dir() else []
+# WhiteNoise answers static files before any middleware: it sets their CSP and X-Frame-Options.
+WHITENOISE_ADD_HEADERS_FUNCTION = static_file_headers
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed, compressed names need `collectstatic`, which production runs and development skips.
@@ -211,8 +213,6 @@ STORAGES = {
     },
 }
 
-# WhiteNoise answers static files before any middleware: it sets their CSP and X-Frame-Options.
-WHITENOISE_ADD_HEADERS_FUNCTION = static_file_headers
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 64 * 1024 * 1024, minimum=1)
 UPLOAD_MAX_PIXELS = envint("UPLOAD_MAX_PIXELS", 50_000_000, minimum=1)
 UPLOAD_MIN_SIDE = envint("UPLOAD_MIN_SIDE", 16, minimum=1)
@@ -245,6 +245,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }
+# /api/v1/docs/ and /api/v1/schema/ for anyone, or only for signed-in users (config/api_docs.py).
+API_DOCS_PUBLIC = envbool("API_DOCS_PUBLIC", DEBUG)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Healthcare Image Analysis API",
     "DESCRIPTION": "Patients, doctors, cases, medical images, AI readings, reports and the audit trail.",
@@ -258,8 +260,6 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "accounts.models.Role",
         "CaseStatusEnum": "cases.models.CaseStatus",
         "AIAgreementEnum": "reports.models.AIAgreement",
-# /api/v1/docs/ and /api/v1/schema/ for anyone, or only for signed-in users (config/api_docs.py).
-API_DOCS_PUBLIC = envbool("API_DOCS_PUBLIC", DEBUG)
     },
 }
 
