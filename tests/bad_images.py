@@ -8,12 +8,20 @@ import zlib
 from io import BytesIO
 from pathlib import Path
 
+import numpy as np
 import pydicom
+from PIL import Image
 from pydicom.dataelem import RawDataElement
 from pydicom.encaps import encapsulate
 from pydicom.filewriter import write_file_meta_info
 from pydicom.tag import Tag
-from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian, RLELossless
+from pydicom.uid import (
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRLittleEndian,
+    JPEG2000Lossless,
+    JPEGBaseline8Bit,
+    RLELossless,
+)
 
 MiB = 1024 * 1024
 
@@ -90,6 +98,29 @@ def rle_dicom(template: Path, *, rows: int, columns: int, bits: int = 16, frames
     return dicom_bytes(dataset)
 
 
+def frame_larger_than_header(template: Path, *, codec: str, side: int) -> bytes:
+    """A 64x64 8-bit DICOM whose one JPEG or JPEG 2000 frame declares `side` x `side` in its own
+    header: decoders expand the codestream's size, not the DICOM header's."""
+    buffer = BytesIO()
+    pixels = Image.fromarray(np.zeros((64, 64), np.uint8))
+    if codec == "j2k":
+        pixels.save(buffer, "JPEG2000", no_jp2=True, irreversible=False)
+        frame = bytearray(buffer.getvalue())
+        at = frame.index(b"\xff\x51")  # SIZ: image and tile sizes, then their offsets
+        struct.pack_into(">IIIIIIII", frame, at + 6, side, side, 0, 0, side, side, 0, 0)
+    else:
+        pixels.save(buffer, "JPEG")
+        frame = bytearray(jpeg_claiming(buffer.getvalue(), side, side))
+    dataset = explicit_little(template)
+    dataset.file_meta.TransferSyntaxUID = JPEG2000Lossless if codec == "j2k" else JPEGBaseline8Bit
+    dataset.Rows = dataset.Columns = 64
+    dataset.BitsAllocated = dataset.BitsStored = 8
+    dataset.HighBit, dataset.PixelRepresentation = 7, 0
+    dataset.PixelData = encapsulate([bytes(frame)])
+    dataset["PixelData"].VR = "OB"
+    return dicom_bytes(dataset)
+
+
 def png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
@@ -119,6 +150,8 @@ def bombs(data_dir: Path) -> dict[str, bytes]:
         "rle-many-frames": rle_dicom(ct, rows=512, columns=512, bits=8, frames=1200),
         "png-16bit-10000x10000": png_of_zeros(10000, 10000, bit_depth=16),
         "jpeg-claims-20000x20000": jpeg_claiming(jpeg, 20000, 20000),
+        "j2k-frame-larger-than-header": frame_larger_than_header(ct, codec="j2k", side=20000),
+        "jpeg-frame-larger-than-header": frame_larger_than_header(ct, codec="jpeg", side=13000),
     }
 
 

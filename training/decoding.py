@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import warnings
 import zlib
 
@@ -41,11 +42,15 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
 DICOM_MAGIC_OFFSET = 128  # "DICM" follows a 128-byte preamble
 DEFLATED_SYNTAX = "1.2.840.10008.1.2.1.99"
+RLE_SYNTAX = "1.2.840.10008.1.2.5"  # decoded to the header's Rows and Columns, whatever the data says
 
 # The most decoded pixel bytes one image may take (the backend's DECODE_MAX_BYTES by default).
 DEFAULT_MAX_DECODED_BYTES = 64 * 1024 * 1024
 # Pixels converted in float at a time: 8 MB of float64 working memory, whatever the image size.
 BLOCK_PIXELS = 1 << 20
+# JPEG start-of-frame markers (baseline to lossless, arithmetic, and JPEG-LS's SOF55): they carry the size.
+JPEG_FRAME_MARKERS = {*range(0xC0, 0xD0)} - {0xC4, 0xC8, 0xCC} | {0xF7}
+J2K_SIZE_MARKER = b"\xff\x4f\xff\x51"  # start of codestream, then SIZ
 
 # Pillow's modes for grayscale deeper than 8 bits (16-bit PNGs open as one of these).
 DEEP_GRAY_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")
@@ -237,6 +242,8 @@ def _dicom_pixels(dataset, name: str, max_bytes: int) -> np.ndarray:
     if size > max_bytes:
         raise _too_large(name, size, max_bytes)
     syntax = dataset.file_meta.get("TransferSyntaxUID", "unknown")
+    if syntax != "unknown" and syntax.is_compressed and syntax != RLE_SYNTAX:
+        _check_codestream_size(dataset, name, index=frames // 2, frames=frames)
     try:
         # Only the middle frame of a multi-frame file, the most representative one, is decoded.
         pixels = pixel_array(dataset, index=frames // 2)
@@ -249,6 +256,34 @@ def _dicom_pixels(dataset, name: str, max_bytes: int) -> np.ndarray:
     if pixels.ndim != 2:
         raise ImageDecodeError(f"{name}: DICOM frame has shape {pixels.shape}, not rows x columns")
     return dicom_gray_to_uint8(dataset, pixels)
+
+
+def _check_codestream_size(dataset, name: str, *, index: int, frames: int) -> None:
+    """A JPEG or JPEG 2000 frame decodes to the size its own header declares, whatever Rows and
+    Columns say: a larger one would be expanded in full before the mismatch is noticed."""
+    from pydicom.encaps import get_frame
+
+    size = encoded_frame_size(get_frame(dataset.PixelData, index, number_of_frames=frames))
+    rows, columns = int(dataset.Rows), int(dataset.Columns)
+    if size is not None and size[0] * size[1] > rows * columns:
+        raise ImageDecodeError(f"{name}: the compressed frame is {size[0]}x{size[1]}, "
+                               f"larger than the {columns}x{rows} the DICOM header declares")
+
+
+def encoded_frame_size(frame: bytes) -> tuple[int, int] | None:
+    """(width, height) from a JPEG, JPEG-LS or JPEG 2000 codestream's header; None if not found."""
+    start = frame.find(J2K_SIZE_MARKER, 0, 65536)
+    if start >= 0 and len(frame) >= start + 24:
+        width, height, x_offset, y_offset = struct.unpack_from(">IIII", frame, start + 8)
+        return width - x_offset, height - y_offset
+    at = 2 if frame.startswith(b"\xff\xd8") else len(frame)
+    while at + 4 <= len(frame) and frame[at] == 0xFF:
+        marker = frame[at + 1]
+        if marker in JPEG_FRAME_MARKERS:
+            height, width = struct.unpack_from(">HH", frame, at + 5) if at + 9 <= len(frame) else (0, 0)
+            return width, height
+        at += 1 if marker == 0xFF else 2 + struct.unpack_from(">H", frame, at + 2)[0]  # fill byte or segment
+    return None
 
 
 def dicom_frame_count(dataset) -> int:
