@@ -91,3 +91,37 @@ def test_a_doctor_sets_up_her_authenticator_then_signs_in_with_its_code(portal_s
                        ("mfa.verify", False), ("mfa.verify", True)]
     assert not errors, errors
     page.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_patient_may_turn_it_on_and_is_then_asked_for_a_code(portal_settings, live_server, browser):
+    from accounts.models import Role, User
+    from clinic_factories import authenticator_code, authenticator_for
+    from live_pages import sign_in
+
+    patient = User.objects.create_user(username="erin", email="erin@example.org", password=DEMO_PASSWORD,
+                                       role=Role.PATIENT)
+    page = browser.new_page(viewport=PHONE)
+    errors = PageErrors(page)
+    sign_in(page, live_server.url, "erin")  # no code asked: it is optional for patients
+    page.wait_for_selector("#workspace", state="visible")
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    page.wait_for_selector("#enrolment", state="visible")
+    page.get_by_label("The 6-digit code the app shows now").fill(code_from_key(page.text_content("#enrolment-secret")))
+    page.get_by_role("button", name="Confirm code").click()
+    page.wait_for_selector("#recovery", state="visible")
+    page.get_by_role("button", name="I have saved them: continue").click()
+    page.wait_for_selector("#second-factor-on", state="visible")
+    assert page.is_hidden("#second-factor-offer")
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_selector("#sign-in-form", state="visible")
+    page.fill("#sign-in-username", "erin")
+    page.fill("#sign-in-password", DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("#code-form", state="visible")
+    page.get_by_label("Code", exact=True).fill(authenticator_code(authenticator_for(patient)))
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_selector("#second-factor-on", state="visible")
+    assert not errors, errors
+    page.close()

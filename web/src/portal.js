@@ -23,6 +23,9 @@ async function showSignedIn(user) {
   state.user = user;
   $('auth').hidden = true;
   $('workspace').hidden = false;
+  // Optional for patients: offered until she turns it on.
+  $('second-factor-offer').hidden = user.second_factor !== 'optional';
+  $('second-factor-on').hidden = user.second_factor !== 'verified';
   await refreshCases();
   setStatus(`Welcome, ${user.first_name || user.username}.`);
   showReadingMode();
@@ -98,6 +101,10 @@ $('read-on-server').addEventListener('change', () => {
   else if (!onServer && state.user) prepareModel().catch(() => {}); // shown in the fallback notice
 });
 $('submit-case').addEventListener('click', () => act(submitCase));
+$('turn-on-second-factor').addEventListener('click', () => act(async () => {
+  $('workspace').hidden = true;
+  await askSecondFactor({ ...state.user, second_factor: 'enrolment_required' }, showSignedIn);
+}));
 
 // Already signed in (session cookie)? Go straight to the cases.
 act(async () => {
