@@ -34,7 +34,8 @@ from accounts.throttles import LoginIPThrottle, LoginUsernameThrottle
 from audit.services import audit_record
 from audit.views import AuditedListView
 from config.errors import ApplicationError
-from mfa.serializers import MeSerializer, me_data
+from mfa.api import me_data
+from mfa.serializers import MeSerializer
 from mfa.services import token_second_factor_check
 
 

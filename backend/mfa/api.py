@@ -6,13 +6,20 @@ from rest_framework.views import APIView
 from accounts import selectors as account_selectors
 from accounts.permissions import IsClinicAdmin
 from mfa import services
-from mfa.serializers import CodeSerializer, EnrolmentSerializer, MeSerializer, RecoveryCodesSerializer, me_data
+from mfa.selectors import request_verified, second_factor_status
+from mfa.serializers import CodeSerializer, EnrolmentSerializer, MeSerializer, RecoveryCodesSerializer
 
 
 def _code(request) -> str:
     serializer = CodeSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data["code"]
+
+
+def me_data(request) -> dict:
+    """The answer of `GET /auth/me/` (and of a verified code): the user and what her session still needs."""
+    second_factor = second_factor_status(user=request.user, verified=request_verified(request))
+    return MeSerializer(request.user, context={"second_factor": second_factor.value}).data
 
 
 class EnrolmentStartView(APIView):

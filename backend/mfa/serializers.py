@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserSerializer
-from mfa.selectors import SecondFactor, request_verified, second_factor_status
+from mfa.selectors import SecondFactor
 
 
 class CodeSerializer(serializers.Serializer):
@@ -30,9 +30,4 @@ class MeSerializer(UserSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=SecondFactor.choices))
     def get_second_factor(self, user) -> str:
-        return second_factor_status(user=user, verified=self.context["verified"]).value
-
-
-def me_data(request) -> dict:
-    """The answer of `GET /auth/me/`: the user and what her session still needs."""
-    return MeSerializer(request.user, context={"verified": request_verified(request)}).data
+        return self.context["second_factor"]
