@@ -36,9 +36,10 @@ def _patient_id(user) -> int | None:
     return user.pk if user.role == Role.PATIENT else None
 
 
-def _audit(*, user, action: str, actor=None, allowed: bool = True, **detail) -> None:
+def _audit(*, user, action: str, allowed: bool = True, **detail) -> None:
+    """An event of `user`'s own second factor, done by her."""
     audit_record(
-        actor=actor or user,
+        actor=user,
         action=action,
         object_type="user",
         object_id=user.pk,
@@ -192,7 +193,15 @@ def token_second_factor_check(*, user, code: str) -> None:
 @transaction.atomic
 def second_factor_reset(*, user, reset_by) -> None:
     """Remove `user`'s authenticator and recovery codes (a lost phone): she sets up a new one
-    at her next sign-in, and sessions verified with the old one are no longer verified."""
+    at her next sign-in, and sessions verified with the old one are no longer verified.
+    `reset_by` is the clinic admin, or None for `manage.py mfa_reset` on the server."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    _audit(user=user, actor=reset_by, action="mfa.reset")
+    audit_record(
+        actor=reset_by,
+        action="mfa.reset",
+        object_type="user",
+        object_id=user.pk,
+        patient_id=_patient_id(user),
+        detail={} if reset_by else {"by": "manage.py mfa_reset"},
+    )

@@ -7,6 +7,8 @@ computed from the secret the API hands out, as an authenticator app computes the
 import base64
 import re
 
+import pytest
+
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -226,3 +228,16 @@ def test_the_demo_doctor_sets_up_her_authenticator_at_first_sign_in(db, medical_
     assert client.get(f"{API}/auth/me/").json()["second_factor"] == "enrolment_required"
     enrol(client)
     assert client.get(f"{API}/cases/").json()["count"] > 0
+
+
+def test_on_the_server_an_operator_resets_the_last_admins_authenticator(admin, capsys):
+    from django.core.management import CommandError, call_command
+
+    authenticator_for(admin)
+    call_command("mfa_reset", "admin")
+    assert "reset for admin" in capsys.readouterr().out
+    assert not TOTPDevice.objects.filter(user=admin).exists()
+    event = AuditEvent.objects.get(action="mfa.reset")
+    assert (event.actor, event.object_id, event.detail) == (None, str(admin.pk), {"by": "manage.py mfa_reset"})
+    with pytest.raises(CommandError, match="No user named 'nobody'"):
+        call_command("mfa_reset", "nobody")
