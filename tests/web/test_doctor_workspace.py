@@ -108,7 +108,8 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
     assert "Erin Hale" in rows.nth(0).text_content()
 
     page.get_by_label("AI-flagged only").check()
-    page.wait_for_function("document.querySelectorAll('#worklist tbody tr[data-case-id]').length === 1")
+    # A function, not an expression: Playwright evals an expression in the page, which its CSP refuses.
+    page.wait_for_function("() => document.querySelectorAll('#worklist tbody tr[data-case-id]').length === 1")
     page.get_by_label("AI-flagged only").uncheck()
     page.get_by_label("Cases").select_option("reported")
     page.wait_for_selector("#worklist tbody:has-text('No cases match these filters.')")
@@ -219,7 +220,7 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
     page.wait_for_selector("#case-title:has-text('Cough and fever')")
     # A case that is not his (or does not exist) is refused with the API's own message.
     page.goto(f"{live_server.url}/static/web/doctor.html#case-999999")
-    page.wait_for_function("document.getElementById('error').textContent !== ''")
+    page.wait_for_function("() => document.getElementById('error').textContent !== ''")
     assert "Something went wrong" not in page.text_content("#error"), page.text_content("#error")
     assert page.is_hidden("#case")
 
