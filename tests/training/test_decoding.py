@@ -103,3 +103,14 @@ def test_colour_dicom_is_refused_before_its_pixels_are_decoded(dicom_dir, tmp_pa
     with pytest.raises(ImageDecodeError, match="colour.dcm: colour DICOM images are not supported") as refusal:
         decode_image_file(tmp_path / "colour.dcm", channels=1)
     assert refusal.value.reason == "unsupported_colour"
+
+
+def test_16bit_png_stretch_is_the_same_across_row_blocks(tmp_path):
+    """The stretch runs a block of rows at a time; the result is the whole-image formula."""
+    from PIL import Image
+    from training.decoding import BLOCK_PIXELS
+    width = 600
+    values = np.random.default_rng(1).integers(100, 4000, (3 * BLOCK_PIXELS // width + 7, width), dtype=np.uint16)
+    Image.fromarray(values).save(tmp_path / "deep.png")
+    expected = np.round((values - float(values.min())) / (values.max() - values.min()) * 255.0).astype(np.uint8)
+    assert np.array_equal(decode_image_file(tmp_path / "deep.png", channels=1)[..., 0], expected)
