@@ -123,7 +123,9 @@ def _decode_all(batch: list[Reading], package: ModelPackage) -> dict:
         try:
             with default_storage.open(name, "rb") as stream:
                 data = stream.read()
-            images[reading.pk] = decode_image_bytes(data, package.channels, name=f"image {reading.image_id}")
+            images[reading.pk] = decode_image_bytes(
+                data, package.channels, name=f"image {reading.image_id}", max_bytes=settings.DECODE_MAX_BYTES
+            )
         except FileNotFoundError:
             reading_fail(reading_id=reading.pk, error="The stored image file is missing.")
         except ImageDecodeError as exc:

@@ -211,6 +211,15 @@ def test_an_image_that_cannot_be_decoded_fails_its_reading_with_the_reason(shipp
     assert reading.status == ReadingStatus.FAILED and "cannot be decoded" in reading.error
 
 
+def test_server_readings_decode_within_the_same_bound_as_uploads(shipped_models, alice, bob, settings):
+    case = case_with_images(patient=alice, blobs=[png_of(np.full((64, 64, 1), 90, np.uint8))])
+    settings.DECODE_MAX_BYTES = 1024  # lowered after the upload: the reading must follow the setting too
+    reading = server_reading_request(case=case, image=case.images.get(), requested_by=bob, model_name=CHEST)
+    readings_run(reading_id=reading.pk)
+    reading.refresh_from_db()
+    assert reading.status == ReadingStatus.FAILED and "cannot be decoded" in reading.error
+
+
 def test_a_package_damaged_after_the_request_fails_the_reading(shipped_models, tmp_path, settings, alice, bob):
     package = copy_package(shipped_package(shipped_models), tmp_path / "models")
     settings.MODEL_PACKAGES_DIR = tmp_path / "models"
