@@ -3,6 +3,7 @@ from django.db.models import QuerySet
 from accounts.models import ApiToken, CareRelationship, Role, User
 from accounts.visibility import patients_visible_to
 from audit.access import Page, audited_get, audited_list
+from audit.services import audit_record
 from config.errors import NotFoundError
 
 
@@ -98,5 +99,7 @@ def api_token_list(*, user: User) -> QuerySet[ApiToken]:
 def api_token_get(*, user: User, token_id: int) -> ApiToken:
     token = api_token_list(user=user).filter(pk=token_id).first()
     if token is None:
+        # Someone else's token, or none: the same 404, and the attempt is recorded like any refusal.
+        audit_record(actor=user, action="auth.token_revoke", object_type="api_token", object_id=token_id, allowed=False)
         raise NotFoundError("token")
     return token
