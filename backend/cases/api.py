@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role
 from accounts.permissions import ChangesClinicalRecords
-from accounts.visibility import can_see_patient
+from accounts.visibility import patients_visible_to
 from audit.views import AuditedListView
 from cases import selectors, services
 from cases.filters import CaseFilter
@@ -32,10 +32,12 @@ class CaseListCreateView(AuditedListView):
     def post(self, request):
         serializer = CaseCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        patient = serializer.validated_data.get("patient")
+        patient_id = serializer.validated_data.get("patient")
         if request.user.role == Role.PATIENT:
             patient = request.user
-        elif patient is None or not can_see_patient(user=request.user, patient_id=patient.pk):
+        else:
+            patient = patients_visible_to(request.user).filter(pk=patient_id).first() if patient_id else None
+        if patient is None:
             raise ApplicationError(
                 "Choose a patient under your care.",
                 code="invalid",

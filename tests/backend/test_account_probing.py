@@ -20,3 +20,15 @@ def test_filtering_by_a_patient_still_narrows_the_list(admin, alice, charlie):
     make_case(patient=charlie)
     rows = client_for(admin).get(f"/api/v1/cases/?patient={alice.pk}").json()["results"]
     assert [row["id"] for row in rows] == [mine.pk]
+
+
+def test_opening_a_case_for_an_unknown_or_an_unseen_patient_gives_the_same_answer(bob, charlie, alice):
+    client = client_for(bob)  # alice's doctor, not charlie's
+    answers = [
+        client.post("/api/v1/cases/", {"title": "Chest", "patient": patient_id}, format="json")
+        for patient_id in (999999, charlie.pk)
+    ]
+    assert [a.status_code for a in answers] == [400, 400]
+    assert answers[0].json() == answers[1].json()
+    mine = client.post("/api/v1/cases/", {"title": "Chest", "patient": alice.pk}, format="json")
+    assert mine.status_code == 201 and mine.json()["patient"]["id"] == alice.pk
