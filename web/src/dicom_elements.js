@@ -137,7 +137,8 @@ export function readElements(bytes, { anySyntax = false } = {}) {
 function elementReader(view, bytes, found, text) {
   const string = (tag) => {
     const at = found.get(tag);
-    return at ? text(at.offset, at.length).replace(/[\0 ]+$/, '').trim() : null;
+    // As the server stores header text: no NUL or other control characters anywhere, trimmed.
+    return at ? text(at.offset, at.length).replace(/\p{C}/gu, '').trim() : null;
   };
   return {
     bytes,

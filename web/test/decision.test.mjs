@@ -123,6 +123,15 @@ describe('the DICOM header check', () => {
     });
   }
 
+  it('drops control characters inside header text, as the server does before storing it', (t) => {
+    const path = join(dicomDir, 'RG1_UNCI.dcm');
+    if (!requirePath(t, path, 'real DICOM data (set MEDICAL_DATA_DIR)')) return;
+    const bytes = new Uint8Array(readFileSync(path));
+    const at = Buffer.from(bytes).indexOf('CHEST');
+    bytes[at + 2] = 0; // "CH\0ST": imaging/validation.py stores "CHST"
+    assert.deepEqual(dicomHeader(bytes), { modality: 'CR', bodyPart: 'CHST' });
+  });
+
   it('refuses the real CT and accepts the real chest radiograph', (t) => {
     if (!requirePath(t, join(dicomDir, 'CT_small.dcm'), 'real DICOM data (set MEDICAL_DATA_DIR)')) return;
     const header = (name) => dicomHeader(new Uint8Array(readFileSync(join(dicomDir, name))));
