@@ -88,6 +88,11 @@ class CredentialsSerializer(serializers.Serializer):
 
 class TokenRequestSerializer(CredentialsSerializer):
     name = serializers.CharField(max_length=100, required=False, default="")
+    # Read by the view's second-factor check; listed here so that the API description shows it.
+    code = serializers.CharField(
+        max_length=20, required=False, default="",
+        help_text="The current 6-digit authenticator code (required for the roles in MFA_REQUIRED_ROLES).",
+    )
 
 
 class TokenSerializer(serializers.Serializer):

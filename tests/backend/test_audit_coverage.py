@@ -95,14 +95,14 @@ SHOWS_NO_PATIENT_DATA = {
     ("POST", "auth/logout/"): "nothing",
     ("POST", "auth/logout-everywhere/"): "nothing",
     ("GET", "auth/me/"): "the caller's own name and role",
-    ("POST", "mfa/enrolment/"): "the caller's own new authenticator (recorded as mfa.enrol_start)",
-    ("POST", "mfa/enrolment/confirm/"): "the caller's own recovery codes (recorded as mfa.enrol)",
-    ("POST", "mfa/verify/"): "the caller's own account (recorded as mfa.verify)",
-    ("POST", "users/<int:user_id>/second-factor/reset/"): "nothing (recorded as mfa.reset)",
     ("GET", "auth/tokens/"): "the caller's own API tokens",
     ("DELETE", "auth/tokens/<int:token_id>/"): "the caller's own token (recorded as auth.token_revoke)",
     ("POST", "auth/password-reset/"): "nothing: the same answer for any address (recorded as auth.password_reset_request)",
     ("POST", "auth/password-reset/confirm/"): "the caller's own account (recorded as auth.password_reset)",
+    ("POST", "mfa/enrolment/"): "the caller's own new authenticator (recorded as mfa.enrol_start)",
+    ("POST", "mfa/enrolment/confirm/"): "the caller's own recovery codes (recorded as mfa.enrol)",
+    ("POST", "mfa/verify/"): "the caller's own account (recorded as mfa.verify)",
+    ("POST", "users/<int:user_id>/second-factor/reset/"): "nothing (recorded as mfa.reset)",
     ("POST", "users/"): "creates doctor and admin accounts only",
     ("GET", "reports/agreement/"): "counts per model version, no patient",
     ("GET", "models/"): "installed model packages",
@@ -202,19 +202,12 @@ def test_an_endpoint_that_does_not_audit_fails_the_check(two_patients, monkeypat
     assert missing == shown and shown
 
 
-# Refusals that write no audit event yet, each with its finding (remove the line once fixed).
-UNAUDITED_REFUSALS = {
-    # Revoking another user's token answers 404 without an event (accounts.selectors.api_token_get).
-    ("DELETE", "auth/tokens/<int:token_id>/"),
-}
-
-
 def test_every_refusal_of_a_signed_in_user_is_audited(world):
     """Each 403 and 404 the authorization matrix expects for a signed-in user leaves an allowed=False event."""
     unaudited_refusals = []
     for endpoint, (_, _, expected) in sorted(MATRIX.items()):
         refused_roles = [role for role, status in expected.items() if role != "anonymous" and status in (403, 404)]
-        for role in refused_roles if endpoint not in UNAUDITED_REFUSALS else []:
+        for role in refused_roles:
             last_event = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
             call(world, endpoint, role)
             events = AuditEvent.objects.filter(id__gt=last_event, actor=world.users[role], allowed=False)

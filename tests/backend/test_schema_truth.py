@@ -40,3 +40,9 @@ def test_model_files_are_documented_with_the_types_they_are_served_with(schema, 
         content_type = response["Content-Type"]
         assert content_type in documented, (filename, content_type, sorted(documented))
         assert documented[content_type]["schema"]["type"] == "object", "JSON files are documented as JSON"
+
+
+def test_the_token_request_documents_the_second_factor_code(schema):
+    body = schema["paths"]["/api/v1/auth/token/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    name = body["$ref"].rsplit("/", 1)[-1]
+    assert "code" in schema["components"]["schemas"][name]["properties"]
