@@ -41,9 +41,9 @@ const wasmDir = dirname(fileURLToPath(import.meta.resolve('@tensorflow/tfjs-back
 for (const name of await readdir(wasmDir)) {
   if (name.endsWith('.wasm')) await copyFile(join(wasmDir, name), join(staging, name));
 }
-// The pages and the stylesheet they share are served as they are.
+// The pages, their stylesheets and the icon are served as they are.
 for (const name of await readdir(src)) {
-  if (name.endsWith('.html') || name.endsWith('.css')) await copyFile(join(src, name), join(staging, name));
+  if (['.html', '.css', '.svg'].some((ext) => name.endsWith(ext))) await copyFile(join(src, name), join(staging, name));
 }
 await rename(dist, retired).catch((error) => {
   if (error.code !== 'ENOENT') throw error;

@@ -26,12 +26,15 @@ api_v1 = [
 IN_BROWSER_READING = "/static/web/demo.html?model=chest-xray-pneumonia"
 # The front page is the patient portal: sign in, open a case, read an X-ray in the browser.
 PATIENT_PORTAL = "/static/web/portal.html"
+# The product's icon; every page links it, and browsers that ask /favicon.ico on their own are sent to it.
+FAVICON = "/static/web/favicon.svg"
 
 # Staff sign in to the Django admin with an authenticator code too (django-otp's admin site).
 admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("", RedirectView.as_view(url=PATIENT_PORTAL), name="home"),
+    path("favicon.ico", RedirectView.as_view(url=FAVICON), name="favicon"),
     # Before admin.site.urls so that the admin's sign-in form has the API's login limits.
     path("admin/login/", throttled_login(admin.site.login)),
     path("admin/", admin.site.urls),

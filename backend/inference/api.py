@@ -47,10 +47,10 @@ class ModelActivateView(APIView):
 
     @extend_schema(request=ModelActivateSerializer, responses=ModelPackageSerializer)
     def post(self, request, name: str):
-        """Choose the version of a model that new server readings use."""
+        """Choose the version of a model that new server readings use, saying why (kept in the audit log)."""
         serializer = ModelActivateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        package = services.model_activate(name=name, version=serializer.validated_data["version"], actor=request.user)
+        package = services.model_activate(name=name, actor=request.user, **serializer.validated_data)
         active = {package.name: package.version}
         return Response(ModelPackageSerializer(package, context={"active": active}).data)
 

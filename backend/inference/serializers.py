@@ -53,4 +53,5 @@ class ModelPackageSerializer(serializers.Serializer):
 
 class ModelActivateSerializer(serializers.Serializer):
     version = serializers.CharField(max_length=50)
+    reason = serializers.CharField(max_length=500, help_text="Why this version is activated; kept in the audit log.")
 

@@ -15,14 +15,18 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def model_activate(*, name: str, version: str, actor: User) -> ModelPackage:
-    """Make `version` the one new server readings of model `name` use."""
+def model_activate(*, name: str, version: str, actor: User, reason: str) -> ModelPackage:
+    """Make `version` the one new server readings of model `name` use; the audit event keeps who and why."""
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError("Say why this version is activated.", code="reason_required")
     try:
         package = package_get(name, version)
     except PackageError as exc:
         raise ApplicationError(str(exc), code="unknown_model", status_code=status.HTTP_404_NOT_FOUND) from None
     ActiveModel.objects.update_or_create(name=name, defaults={"version": version, "activated_by": actor})
-    audit_record(actor=actor, action="model.activate", object_type="model", object_id=name, detail={"version": version})
+    detail = {"version": version, "reason": reason}
+    audit_record(actor=actor, action="model.activate", object_type="model", object_id=name, detail=detail)
     return package
 
 

@@ -53,9 +53,26 @@ def test_a_newly_copied_version_waits_for_an_admin(models_dir, admin, alice, bob
     reading = server_reading_request(case=case, image=case.images.get(), requested_by=bob, model_name=CHEST)
     assert reading.model_version == "2.0.0"
 
-    response = client_for(admin).post(f"/api/v1/models/{CHEST}/activate/", {"version": "3.0.0"}, format="json")
+    reason = "Validated on 200 of our own films"
+    response = client_for(admin).post(
+        f"/api/v1/models/{CHEST}/activate/", {"version": "3.0.0", "reason": f"  {reason} "}, format="json"
+    )
     assert response.status_code == 200, response.content
     assert active_versions(bob) == ["3.0.0"]
+    assert ActiveModel.objects.get(name=CHEST).activated_by == admin
+    event = AuditEvent.objects.filter(action="model.activate", object_id=CHEST).latest("id")
+    assert event.actor == admin and event.detail == {"version": "3.0.0", "reason": reason}
+
+
+@pytest.mark.parametrize("body", [{"version": "1.0.0"}, {"version": "1.0.0", "reason": " \n "}])
+def test_activating_without_a_reason_is_refused_and_changes_nothing(models_dir, admin, bob, body):
+    assert active_versions(bob) == ["2.0.0"]
+    events = AuditEvent.objects.count()
+    response = client_for(admin).post(f"/api/v1/models/{CHEST}/activate/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert "reason" in response.json()["error"]["details"]["fields"]
+    assert active_versions(bob) == ["2.0.0"]
+    assert AuditEvent.objects.count() == events
 
 
 def test_the_first_server_reading_pins_the_version_it_runs(models_dir, alice, bob):

@@ -234,7 +234,7 @@ MATRIX = {
     ("GET", "models/"): (None, None, everyone(200)),
     ("POST", "models/<str:name>/activate/"): (
         lambda w: {"name": w.package.name},
-        lambda w: {"version": w.package.version},
+        lambda w: {"version": w.package.version, "reason": "Validated on our own images"},
         admin_only(200),
     ),
     # Model weights are public, cacheable files: no patient data.

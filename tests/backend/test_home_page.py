@@ -5,7 +5,7 @@ import pytest
 
 from django.contrib.staticfiles import finders
 
-from config.urls import IN_BROWSER_READING, PATIENT_PORTAL
+from config.urls import FAVICON, IN_BROWSER_READING, PATIENT_PORTAL
 
 
 def test_front_page_opens_the_patient_portal(anon_client):
@@ -21,6 +21,24 @@ def test_the_portal_page_loads_its_bundle():
         page = f.read()
     assert 'src="./portal.js"' in page
     assert "Sign in" in page and "Add to my case" in page
+
+
+def test_favicon_ico_answers_with_the_products_icon(anon_client):
+    response = anon_client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == FAVICON
+    path = finders.find(FAVICON.removeprefix("/static/"))
+    assert path, f"{FAVICON} is not a static file: run `npm run build` in web/"
+    with open(path, encoding="utf-8") as f:
+        assert f.read().lstrip().startswith("<svg")
+
+
+def test_every_page_names_the_product_and_links_its_icon():
+    for name in ("portal.html", "doctor.html", "admin.html", "demo.html"):
+        with open(finders.find(f"web/{name}"), encoding="utf-8") as f:
+            page = f.read()
+        assert "Healthcare Image Analysis</title>" in page, name
+        assert '<link rel="icon" href="./favicon.svg" type="image/svg+xml">' in page, name
 
 
 def test_the_bundles_and_their_wasm_files_are_static_files():

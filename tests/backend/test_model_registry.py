@@ -183,13 +183,13 @@ def test_an_admin_chooses_the_active_version(shipped_models, tmp_path, settings,
         return [m["version"] for m in client_for(bob).get("/api/v1/models/").json() if m["active"]]
 
     assert active() == ["1.1.0"]  # the newest, until an admin chooses
-    response = client_for(admin).post(f"/api/v1/models/{CHEST}/activate/", {"version": "1.0.0"}, format="json")
+    response = client_for(admin).post(f"/api/v1/models/{CHEST}/activate/", {"version": "1.0.0", "reason": "Back to the validated release"}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["active"] is True
     assert active() == ["1.0.0"]
     assert (
-        client_for(bob).post(f"/api/v1/models/{CHEST}/activate/", {"version": "1.1.0"}, format="json").status_code
+        client_for(bob).post(f"/api/v1/models/{CHEST}/activate/", {"version": "1.1.0", "reason": "Newer"}, format="json").status_code
         == 403
     )
-    missing = client_for(admin).post(f"/api/v1/models/{CHEST}/activate/", {"version": "2.0.0"}, format="json")
+    missing = client_for(admin).post(f"/api/v1/models/{CHEST}/activate/", {"version": "2.0.0", "reason": "Not installed"}, format="json")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown_model"

@@ -104,7 +104,7 @@ def test_a_package_made_before_the_gate_reads_every_image(shipped_models, admin,
         old = package_get(CHEST, "1.0.0")
     except PackageError:
         pytest.skip("chest-xray-pneumonia 1.0.0 is not installed")
-    model_activate(name=CHEST, version=old.version, actor=admin)
+    model_activate(name=CHEST, version=old.version, actor=admin, reason="Compare with the first release")
     case = case_with_images(patient=alice, blobs=[noise_png()])
     reading = server_reading(case, bob)
     assert reading.model_version == "1.0.0"

@@ -110,9 +110,23 @@ def test_an_admin_switches_the_model_and_reads_the_audit_log_and_the_agreement_c
 
     page = browser.new_page(viewport=DESKTOP)
     errors = PageErrors(page)
+    # Signed out, the front page names the product, says what it is, and links its icon.
+    page.goto(f"{live_server.url}/")
+    page.wait_for_selector("#about", state="visible")
+    assert page.title() == "Healthcare Image Analysis"
+    assert page.get_by_role("heading", level=1).text_content() == "Healthcare Image Analysis"
+    about = page.locator("#about").text_content()
+    assert "in your browser" in about and "your doctor reviews" in about and "not a medical device" in about
+    icon = page.locator("link[rel=icon]").evaluate("link => link.href")
+    assert page.request.get(icon).headers["content-type"] == "image/svg+xml"
+    assert page.request.get(f"{live_server.url}/favicon.ico").url == icon
+    assert_accessible(page)
+
     sign_in(page, live_server.url, admin.username)
     page.wait_for_url("**/static/web/admin.html")
     page.wait_for_selector("#status:has-text('Loaded at')")
+    assert page.title() == "Clinic administration · Healthcare Image Analysis"
+    assert page.locator("#about").count() == 0
     assert page.get_by_role("alert").text_content() == ""
 
     # Models: with no choice made, the newest version is active.
@@ -129,12 +143,29 @@ def test_an_admin_switches_the_model_and_reads_the_audit_log_and_the_agreement_c
     make_older_active.click()
     assert sorted(ActiveModel.objects.values_list("name", "version")) == pinned
 
-    # From the keyboard, confirmed.
-    page.once("dialog", lambda dialog: dialog.accept())
+    # The question asks why; a blank answer is refused by the API, and the page says so.
+    page.once("dialog", lambda dialog: dialog.accept("  "))
+    make_older_active.click()
+    page.wait_for_selector("#error:has-text('reason')")
+    assert "may not be blank" in page.text_content("#error")
+    assert sorted(ActiveModel.objects.values_list("name", "version")) == pinned
+
+    # From the keyboard, confirmed with a reason, which the audit event keeps with her name.
+    questions = []
+
+    def answer(dialog):
+        questions.append((dialog.type, dialog.message))
+        dialog.accept("Back to the release our radiologists validated")
+
+    page.once("dialog", answer)
     make_older_active.focus()
     page.keyboard.press("Enter")
     page.wait_for_selector("#status:has-text('is now active')")
+    assert questions[0][0] == "prompt" and "Why?" in questions[0][1], questions
+    assert page.text_content("#error") == ""
     assert ActiveModel.objects.get(name=CHEST).version == "1.0.0"
+    event = AuditEvent.objects.filter(action="model.activate", actor=admin).get()
+    assert event.detail == {"version": "1.0.0", "reason": "Back to the release our radiologists validated"}
     assert chest.locator("li[data-version='1.0.0'] .badge").text_content() == "Active"
     assert page.get_by_role("button", name="Make 1.1.0 active").is_enabled()
     assert page.evaluate("document.activeElement.id") == f"model-{CHEST}"
@@ -236,7 +267,7 @@ def test_an_admin_switches_the_model_and_reads_the_audit_log_and_the_agreement_c
 
     # A refusal from the API is shown as it is: here the version was removed after the page loaded.
     shutil.rmtree(two_versions / CHEST / "1.1.0")
-    page.once("dialog", lambda dialog: dialog.accept())
+    page.once("dialog", lambda dialog: dialog.accept("The newer release"))
     page.get_by_role("button", name="Make 1.1.0 active").click()
     page.get_by_role("alert").filter(has_text="is not installed").wait_for()
     assert ActiveModel.objects.get(name=CHEST).version == "1.0.0"

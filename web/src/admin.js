@@ -69,10 +69,15 @@ async function loadModels() {
 }
 
 async function activate(pkg) {
-  const question = `Make version ${pkg.version} of ${pkg.name} active? New server readings of ${pkg.name} will use it.`;
-  if (!window.confirm(question)) return;
+  // The question is the confirmation: Cancel changes nothing; the answer is kept in the audit log.
+  // A blank answer is sent as it is, and the API's refusal is shown.
+  const question =
+    `Make version ${pkg.version} of ${pkg.name} active? New server readings of ${pkg.name} will use it.\n\n` +
+    'Why? Your reason is kept in the audit log with your name.';
+  const reason = window.prompt(question, '');
+  if (reason === null) return;
   setStatus(`Activating ${pkg.name} ${pkg.version}…`);
-  await api(`/models/${encodeURIComponent(pkg.name)}/activate/`, { method: 'POST', json: { version: pkg.version } });
+  await api(`/models/${encodeURIComponent(pkg.name)}/activate/`, { method: 'POST', json: { version: pkg.version, reason } });
   await loadModels();
   document.getElementById(`model-${pkg.name}`)?.focus();
   setStatus(`${pkg.name} ${pkg.version} is now active.`);
