@@ -8,6 +8,7 @@ import { drawReading, readImage } from './inference.js';
 import { CHEST_XRAY_MODEL } from './model_packages.js';
 import { $, setStatus } from './page.js';
 import { state } from './portal_state.js';
+import { fileRefusal } from './read_image.js';
 
 const HEATMAP_OPACITY = 0.45;
 /** localStorage key of the patient's choice to have her images read on the server only. */
@@ -76,6 +77,18 @@ export async function readFile(file) {
   state.serverReason = null;
   $('add-to-case').disabled = true;
   $('add-to-case').textContent = 'Add to my case';
+  showFileRefused(null);
+  // Not a PNG, JPEG or DICOM file: no reader here or on the server can read it, so it is
+  // neither read nor offered to the server.
+  const refusal = await fileRefusal(file);
+  if (state.file !== file) return; // another file was chosen meanwhile
+  if (refusal) {
+    state.file = null;
+    $('reading').hidden = true;
+    showFileRefused(refusal);
+    setStatus(`${file.name} was not sent.`);
+    return;
+  }
   if ($('read-on-server').checked) {
     offerServerReading(file, 'chosen');
     return;
@@ -125,8 +138,19 @@ export function clearReading() {
   state.file = null;
   state.uploaded = null;
   $('reading').hidden = true;
+  showFileRefused(null);
   showHeatmapInfo(null);
   $('file').value = '';
+}
+
+/**
+ * Say, next to the file input, why the file chosen was refused before anything was sent.
+ *
+ * @param {string|null} refusal null: clear it
+ */
+export function showFileRefused(refusal) {
+  $('file-refused').textContent = refusal ?? '';
+  $('file-refused').classList.toggle('refusal', Boolean(refusal));
 }
 
 /**

@@ -6,7 +6,9 @@ import { browserReadingPayload } from './inference.js';
 import { CHEST_XRAY_MODEL, packageMetadata } from './model_packages.js';
 import { $, setStatus } from './page.js';
 import { openCase, refreshCases } from './portal_cases.js';
+import { showFileRefused } from './portal_reading.js';
 import { state } from './portal_state.js';
+import { fileRefusal } from './read_image.js';
 import { requestServerReading } from './server_readings.js';
 
 const SERVER_READING_WAIT_MS = 120_000;
@@ -20,6 +22,14 @@ export async function addToCase() {
   let image = state.uploaded?.file === file ? state.uploaded.image : null;
   try {
     if (!image) {
+      // Checked again here: no file the server must refuse is sent, however it was chosen.
+      const refusal = await fileRefusal(file);
+      if (refusal) {
+        state.file = null;
+        $('reading').hidden = true;
+        showFileRefused(refusal);
+        return;
+      }
       const uploading = `Uploading ${file.name} (${fileSize(file.size)})…`;
       setStatus(uploading);
       // The request is the file plus a few hundred bytes of form; say it in the file's own size.

@@ -3,6 +3,36 @@
 import { decodeImage, sniffImageType, toBytes } from './decode.js';
 import { dicomHeader } from './dicom.js';
 
+/** How much of a file's start the type is sniffed from: "DICM" ends at byte 132. */
+export const SNIFF_BYTES = 132;
+
+/**
+ * Why neither this browser nor the server can read a file, from its first bytes (sniffed as the
+ * server does, training/decoding.py); null when it is a PNG, JPEG or DICOM file. Deciding this
+ * here means a PDF or a text file is refused before a byte of it is sent.
+ *
+ * @param {Uint8Array} head the file's first SNIFF_BYTES bytes (or all of a shorter file)
+ * @param {string} [name] the file's name, for the message
+ * @returns {string|null}
+ */
+export function unreadableFileReason(head, name = 'This file') {
+  if (sniffImageType(head) !== null) return null;
+  const what = head.length === 0 ? 'is empty' : 'is not a PNG, JPEG or DICOM image';
+  return `${name} ${what}, so it cannot be read here or on the server. Nothing has been sent. `
+    + 'Choose a chest X-ray saved as PNG, JPEG or DICOM.';
+}
+
+/**
+ * unreadableFileReason for a chosen file, reading only its first bytes.
+ *
+ * @param {Blob & {name?: string}} file
+ * @returns {Promise<string|null>}
+ */
+export async function fileRefusal(file) {
+  const head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
+  return unreadableFileReason(head, file.name || undefined);
+}
+
 /**
  * Read a file with a loaded model.
  *
