@@ -135,6 +135,24 @@ def test_patient_sees_signed_reports_only(alice, bob, case):
     assert [row["id"] for row in patient.get(f"/api/v1/cases/{case.pk}/reports/").json()] == [report_id]
 
 
+def test_patient_gets_what_links_an_amendment_to_the_report_it_replaces_once_it_is_signed(alice, bob, case):
+    doctor, patient = client_for(bob), client_for(alice)
+    original_id = draft(bob, case).json()["id"]
+    doctor.post(f"/api/v1/reports/{original_id}/sign/")
+    body = {"findings": "f", "impression": "i", "ai_agreement": "no_reading", "reason": "Wrong side."}
+    amendment_id = doctor.post(f"/api/v1/reports/{original_id}/amend/", body, format="json").json()["id"]
+
+    # A draft amendment replaces nothing yet: she sees the original alone, not marked as amended.
+    rows = patient.get(f"/api/v1/cases/{case.pk}/reports/").json()
+    assert [(row["id"], row["amended_by"]) for row in rows] == [(original_id, None)]
+
+    doctor.post(f"/api/v1/reports/{amendment_id}/sign/")
+    original, amendment = patient.get(f"/api/v1/cases/{case.pk}/reports/").json()
+    assert (original["id"], original["amended_by"], original["amends"]) == (original_id, amendment_id, None)
+    assert (amendment["id"], amendment["amends"], amendment["amended_by"]) == (amendment_id, original_id, None)
+    assert amendment["amendment_reason"] == "Wrong side." and amendment["signed_at"]
+
+
 @pytest.mark.parametrize(
     "statement",
     ["UPDATE reports_report SET impression = 'Rewritten.' WHERE id = %s", "DELETE FROM reports_report WHERE id = %s"],

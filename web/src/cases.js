@@ -4,6 +4,7 @@
 import { bandOf } from './decision.js';
 import { element } from './page.js';
 import { findingOf } from './reading_pairs.js';
+import { reportChains } from './report_chain.js';
 
 /** Case states in the patient's words. */
 const STATUS_TEXT = {
@@ -85,22 +86,48 @@ export function readingItems(images, readings) {
 }
 
 /**
- * The signed reports (a patient is shown no drafts).
+ * The signed reports (a patient is shown no drafts). An amended report is replaced by its
+ * amendment, with the date and reason of the amendment; the earlier versions stay readable
+ * behind a disclosure.
  *
  * @param {object[]} reports from GET /cases/<id>/reports/
  * @returns {HTMLElement[]}
  */
 export function reportItems(reports) {
-  const signed = reports.filter((r) => r.status === 'signed');
-  if (!signed.length) return [element('p', { textContent: 'No signed report yet.' })];
-  return signed.map((r) => element('article', {}, [
+  const chains = reportChains(reports);
+  if (!chains.length) return [element('p', { textContent: 'No signed report yet.' })];
+  return chains.map(({ current, replaced }) => {
+    const article = element('article', {}, reportBody(current));
+    if (!replaced.length) return article;
+    article.className = 'amended-report';
+    article.prepend(element('p', { className: 'amended' }, [
+      element('strong', { textContent: 'Amended on ' }),
+      element('time', { dateTime: current.signed_at, textContent: new Date(current.signed_at).toLocaleDateString() }),
+      `: ${current.amendment_reason}`,
+    ]));
+    article.append(...replaced.map((r) => element('details', { className: 'replaced-report' }, [
+      element('summary', { textContent: `The report it replaced, signed on ${new Date(r.signed_at).toLocaleDateString()}` }),
+      ...reportBody(r),
+    ])));
+    return article;
+  });
+}
+
+/**
+ * Findings, impression and who signed it when.
+ *
+ * @param {object} r a signed report
+ * @returns {HTMLElement[]}
+ */
+function reportBody(r) {
+  return [
     element('p', {}, [element('strong', { textContent: 'Findings: ' }), r.findings]),
     element('p', {}, [element('strong', { textContent: 'Impression: ' }), r.impression]),
     element('p', {
       className: 'note',
       textContent: `Signed by ${r.author?.full_name || r.author?.username} on ${new Date(r.signed_at).toLocaleString()}`,
     }),
-  ]));
+  ];
 }
 
 /**
