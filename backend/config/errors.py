@@ -13,6 +13,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.error_shape import error_body
+
 
 class ApplicationError(Exception):
     """A refusal the user can act on: a bad upload, a forbidden transition, a missing object."""
@@ -40,26 +42,28 @@ class NotFoundError(ApplicationError):
 
 
 def error_response(*, code: str, message: str, status_code: int, details: dict | None = None, headers=None) -> Response:
-    body = {"error": {"code": code, "message": message, "details": details or {}}}
-    return Response(body, status=status_code, headers=headers)
+    return Response(error_body(code=code, message=message, details=details), status=status_code, headers=headers)
 
 
-def _audit_forbidden(context: dict) -> None:
+def audit_forbidden(*, user, view_name: str, view_kwargs: dict, reason: str = "") -> None:
     """A signed-in user was refused an action: that attempt belongs in the audit trail."""
     from audit.services import audit_record  # the audit app depends on this module
 
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        kwargs = context.get("kwargs") or {}
-        audit_record(
-            actor=user,
-            action="request.forbidden",
-            object_type="endpoint",
-            object_id=next(iter(kwargs.values()), ""),
-            allowed=False,
-            detail={"view": type(context.get("view")).__name__},
-        )
+    if user is None or not user.is_authenticated:
+        return
+    audit_record(
+        actor=user,
+        action="request.forbidden",
+        object_type="endpoint",
+        object_id=next(iter(view_kwargs.values()), ""),
+        allowed=False,
+        detail={"view": view_name, **({"reason": reason} if reason else {})},
+    )
+
+
+def _audit_forbidden(context: dict) -> None:
+    user = getattr(context.get("request"), "user", None)
+    audit_forbidden(user=user, view_name=type(context.get("view")).__name__, view_kwargs=context.get("kwargs") or {})
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -102,13 +106,13 @@ def _is_api(request: HttpRequest) -> bool:
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Unknown URLs under /api/ answer JSON like every other API error."""
     if _is_api(request):
-        body = {"error": {"code": "not_found", "message": "No such endpoint.", "details": {}}}
+        body = error_body(code="not_found", message="No such endpoint.")
         return JsonResponse(body, status=status.HTTP_404_NOT_FOUND)
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
-        body = {"error": {"code": "server_error", "message": "Something went wrong on our side.", "details": {}}}
+        body = error_body(code="server_error", message="Something went wrong on our side.")
         return JsonResponse(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     return defaults.server_error(request)

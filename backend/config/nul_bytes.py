@@ -11,6 +11,8 @@ from rest_framework import status
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
+from config.error_shape import error_body
+
 NUL = "\x00"
 MESSAGE = "The request contains a NUL character, which no field accepts."
 
@@ -43,6 +45,6 @@ class NulFreeRequestMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         query = request.GET.lists()
         if NUL in request.path or any(NUL in key or any(NUL in v for v in values) for key, values in query):
-            body = {"error": {"code": "nul_character", "message": MESSAGE, "details": {}}}
+            body = error_body(code="nul_character", message=MESSAGE)
             return JsonResponse(body, status=status.HTTP_400_BAD_REQUEST)
         return self.get_response(request)

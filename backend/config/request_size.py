@@ -13,6 +13,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework import status
 
+from config.error_shape import error_body
+
 # Room for the multipart framing and the form's other fields around a file of the largest size.
 FORM_OVERHEAD_BYTES = 64 * 1024
 
@@ -24,13 +26,9 @@ def body_limit() -> int:
 def too_large_body() -> dict:
     """The same answer the upload view gives for a file over the limit, in the one error shape."""
     limit = settings.UPLOAD_MAX_BYTES
-    return {
-        "error": {
-            "code": "file_too_large",
-            "message": f"The file is larger than the {limit} byte limit.",
-            "details": {"max_bytes": limit},
-        }
-    }
+    return error_body(
+        code="file_too_large", message=f"The file is larger than the {limit} byte limit.", details={"max_bytes": limit}
+    )
 
 
 def declared_length(value: str | bytes | None) -> int | None:

@@ -18,6 +18,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework import status
 
+from config.error_shape import error_body
+
 logger = logging.getLogger(__name__)
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
@@ -25,13 +27,9 @@ RETRY_AFTER_SECONDS = 10
 
 
 def service_unavailable() -> JsonResponse:
-    body = {
-        "error": {
-            "code": "service_unavailable",
-            "message": "The service is briefly unavailable. Please try again shortly.",
-            "details": {},
-        }
-    }
+    body = error_body(
+        code="service_unavailable", message="The service is briefly unavailable. Please try again shortly."
+    )
     response = JsonResponse(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

@@ -11,7 +11,8 @@ from django.http import JsonResponse
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 
-from audit.services import audit_record
+from config.error_shape import error_body
+from config.errors import audit_forbidden
 from mfa.selectors import SecondFactor, second_factor_status
 
 OPEN_TO_HALF_SIGNED_IN = {"auth-me", "auth-logout", "mfa-enrolment", "mfa-enrolment-confirm", "mfa-verify"}
@@ -49,14 +50,7 @@ class SecondFactorMiddleware:
         if needed not in REFUSALS:
             return None
         code, message = REFUSALS[needed]
-        # Every 403 is audited (config.errors does it for the views' own refusals).
-        audit_record(
-            actor=user,
-            action="request.forbidden",
-            object_type="endpoint",
-            object_id=next(iter(view_kwargs.values()), ""),
-            allowed=False,
-            detail={"view": view_func.cls.__name__, "reason": code},
-        )
-        body = {"error": {"code": code, "message": message, "details": {"second_factor": needed.value}}}
+        # Every 403 is audited, as the exception handler does for the views' own refusals.
+        audit_forbidden(user=user, view_name=view_func.cls.__name__, view_kwargs=view_kwargs, reason=code)
+        body = error_body(code=code, message=message, details={"second_factor": needed.value})
         return JsonResponse(body, status=status.HTTP_403_FORBIDDEN)
