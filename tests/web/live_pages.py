@@ -11,6 +11,9 @@ ARTIFACTS = REPO / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 MODEL_LOAD_MS = 120_000  # first model load and reading, on a busy machine
+# The portal's words the tests find its controls by.
+FILE_LABEL = "Chest X-ray (PNG, JPEG or uncompressed DICOM)"
+SERVER_BUTTON = "Add to my case (read on the server)"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 DEMO_PASSWORD = "a long passphrase 42"
 

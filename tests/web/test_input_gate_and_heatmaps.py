@@ -18,14 +18,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from live_pages import (DESKTOP, MODEL_LOAD_MS, PageErrors, accessibility_violations, finished_readings, first_read_as,
-                        require, screenshot, server_decisions, sign_in, sign_up_and_open_case)
+from live_pages import (
+    DESKTOP,
+    FILE_LABEL,
+    MODEL_LOAD_MS,
+    PageErrors,
+    accessibility_violations,
+    finished_readings,
+    first_read_as,
+    require,
+    screenshot,
+    server_decisions,
+    sign_in,
+    sign_up_and_open_case,
+)
 
 from bench.browser_inference import REPO, chest_xrays, default_data_dir
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CHEST = "chest-xray-pneumonia"
-FILE_LABEL = "Chest X-ray (PNG, JPEG or uncompressed DICOM)"
 PHOTO = REPO / ".venv" / "lib" / "python3.11" / "site-packages" / "sklearn" / "datasets" / "images" / "china.jpg"
 
 # How far from grey a canvas pixel must be to count as coloured by the heat map (JPEG X-rays are grey).

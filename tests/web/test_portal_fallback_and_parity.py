@@ -22,9 +22,11 @@ from pathlib import Path
 import pytest
 from live_pages import (
     ARTIFACTS,
+    FILE_LABEL,
     MODEL_LOAD_MS,
     PHONE,
     PageErrors,
+    SERVER_BUTTON,
     accessibility_violations,
     finished_readings,
     screenshot,
@@ -33,8 +35,6 @@ from live_pages import (
 
 from bench.browser_inference import chest_xrays
 
-FILE_LABEL = "Chest X-ray (PNG, JPEG or uncompressed DICOM)"
-SERVER_BUTTON = "Add to my case (read on the server)"
 TOLERANCE = 1e-3
 # The model's files, not the list of models (/api/v1/models/) that the portal asks first.
 MODEL_FILES = "**/api/v1/models/*/*/**"

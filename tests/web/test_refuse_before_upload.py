@@ -16,8 +16,10 @@ import re
 
 import pytest
 from live_pages import (
+    FILE_LABEL,
     PHONE,
     PageErrors,
+    SERVER_BUTTON,
     accessibility_violations,
     finished_readings,
     screenshot,
@@ -26,8 +28,6 @@ from live_pages import (
 
 from bench.browser_inference import chest_xrays
 
-FILE_LABEL = "Chest X-ray (PNG, JPEG or uncompressed DICOM)"
-SERVER_BUTTON = "Add to my case (read on the server)"
 UPLOADS = re.compile(r"/api/v1/cases/\d+/images/")
 PDF = (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
        b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
