@@ -194,7 +194,7 @@ def test_a_file_the_browser_cannot_decode_is_read_on_the_server_once_added(celer
     assert not Reading.objects.filter(case=case).exists()
 
     page.get_by_role("button", name="Add to my case (read on the server)").click()
-    page.wait_for_selector("#status:has-text('read on the server')", timeout=MODEL_LOAD_MS)
+    page.wait_for_selector("#status:has-text('added to your case and read on the server')", timeout=MODEL_LOAD_MS)
     assert page.get_by_role("alert").text_content() == "", page.get_by_role("alert").text_content()
     [reading] = finished_readings(case=case)
     assert reading.runs_on == "server" and reading.model_name == "chest-xray-pneumonia"

@@ -59,7 +59,8 @@ def assert_read_on_the_server(page, case, xray: Path, reason: str, *, metadata_s
     probability's band, unless the model's files, its metadata among them, could not be fetched)."""
     from imaging.models import Image
 
-    page.wait_for_selector("#status:has-text('read on the server')", timeout=MODEL_LOAD_MS)
+    # Before the click the status already says the image "will be read on the server": wait for the end.
+    page.wait_for_selector("#status:has-text('added to your case and read on the server')", timeout=MODEL_LOAD_MS)
     assert page.get_by_role("alert").text_content() == "", page.get_by_role("alert").text_content()
     [reading] = finished_readings(case=case)
     assert reading.status == "succeeded", reading.error
