@@ -37,6 +37,38 @@ export async function activePackage(name) {
 }
 
 /**
+ * The active package that reads one exam type: the model new readings of a case of that exam
+ * type use (each package names its exam type in its metadata, `exam_type`).
+ *
+ * @param {string} examType e.g. "chest_xray", "breast_ultrasound", "retina_photo"
+ * @returns {Promise<object>} its entry in GET /api/v1/models/
+ * @throws {Error} when no active model reads that exam type
+ */
+export async function activePackageForExamType(examType) {
+  const packages = await modelPackages();
+  const chosen = packages.find((p) => p.active && p.exam_type === examType);
+  if (!chosen) throw new Error(`the server offers no model for ${examType}`);
+  return chosen;
+}
+
+/**
+ * The exam types some active model reads, chest X-ray first, then in the order the API lists them.
+ *
+ * @returns {Promise<{value: string, label: string}[]>} e.g. [{value: "chest_xray", label: "Chest X-ray"}]
+ */
+export async function examTypesWithActiveModel() {
+  const packages = await modelPackages();
+  const seen = new Map();
+  for (const p of packages) {
+    if (p.active && p.exam_type && !seen.has(p.exam_type)) {
+      seen.set(p.exam_type, { value: p.exam_type, label: p.exam_type_label || p.exam_type });
+    }
+  }
+  const types = [...seen.values()];
+  return [...types.filter((t) => t.value === 'chest_xray'), ...types.filter((t) => t.value !== 'chest_xray')];
+}
+
+/**
  * The largest browser/server difference in a class probability that the server still counts as
  * the same reading (its INFERENCE_VERIFY_TOLERANCE, published with every package).
  *
