@@ -48,6 +48,7 @@ class CaseListCreateView(AuditedListView):
             patient=patient,
             title=serializer.validated_data["title"],
             description=serializer.validated_data["description"],
+            exam_type=serializer.validated_data["exam_type"],
         )
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
@@ -77,3 +78,15 @@ class CaseSubmitView(APIView):
         case = selectors.case_get(user=request.user, case_id=case_id, action="case.submit", is_write=True)
         case = services.case_submit(case=case, submitted_by=request.user)
         return Response(CaseSerializer(case).data)
+
+
+class CaseWithdrawView(APIView):
+    """Withdraw a draft case: 204, and from then on it answers 404 and appears in no list."""
+
+    permission_classes = [ChangesClinicalRecords]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, case_id: int):
+        case = selectors.case_get(user=request.user, case_id=case_id, action="case.withdraw", is_write=True)
+        services.case_withdraw(case=case, withdrawn_by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

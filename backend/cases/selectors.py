@@ -3,13 +3,20 @@ from collections.abc import Callable
 from django.db.models import Model, QuerySet
 
 from accounts.models import User
+from accounts.selectors import care_team_prefetch
 from accounts.visibility import patients_visible_to
 from audit.access import Page, audited_get, audited_list
 from cases.models import Case
 
 
+def cases_in_use() -> QuerySet[Case]:
+    """Every case but the withdrawn ones, which stay in the database for the record only."""
+    return Case.objects.filter(withdrawn_at__isnull=True)
+
+
 def cases_visible_to(user: User) -> QuerySet[Case]:
-    return Case.objects.filter(patient__in=patients_visible_to(user)).select_related("patient")
+    cases = cases_in_use().filter(patient__in=patients_visible_to(user)).select_related("patient")
+    return cases.prefetch_related(care_team_prefetch("patient"))  # CaseSerializer.care_team, one query a page
 
 
 def case_list(*, user: User, page: Page = list) -> list[Case]:
@@ -41,7 +48,7 @@ def case_contents_list(
 def case_get(*, user: User, case_id: int, action: str = "case.read", is_write: bool = False) -> Case:
     return audited_get(
         user=user,
-        queryset=Case.objects.select_related("patient"),
+        queryset=cases_in_use().select_related("patient"),
         pk=case_id,
         object_type="case",
         action=action,

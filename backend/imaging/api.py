@@ -83,3 +83,15 @@ class ImagePreviewView(APIView):
             download_name=f"image-{image.pk}.png",
             as_attachment=False,
         )
+
+
+class ImageWithdrawView(APIView):
+    """Withdraw an image nobody has reviewed: 204, and from then on it (and its readings) answer 404."""
+
+    permission_classes = [ChangesClinicalRecords]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, image_id: int):
+        image = selectors.image_get(user=request.user, image_id=image_id, action="image.withdraw", is_write=True)
+        services.image_withdraw(image=image, withdrawn_by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework import status
 
 from accounts.models import User
@@ -154,3 +155,63 @@ def _clean_filename(name: str | None) -> str:
     base = PurePath((name or "").replace("\\", "/")).name
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
     return base[:255]
+
+
+# Until a doctor starts a report, an image may leave its case.
+WITHDRAWABLE_CASE_STATES = {CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.AI_READ}
+
+
+def image_withdraw(*, image: Image, withdrawn_by: User) -> Image:
+    """Withdraw an image nobody has reviewed: hidden from its case (and its readings with it), kept in
+    the database.
+
+    Not atomic itself: a refusal reaches the audit log too, as `image.withdraw` with its reason.
+    """
+    try:
+        return _image_withdraw(image=image, withdrawn_by=withdrawn_by)
+    except ApplicationError as exc:
+        audit_record(
+            actor=withdrawn_by,
+            action="image.withdraw",
+            object_type="image",
+            object_id=image.pk,
+            patient_id=image.case.patient_id,
+            detail={"case": image.case_id, "refused": exc.code},
+        )
+        raise
+
+
+@transaction.atomic
+def _image_withdraw(*, image: Image, withdrawn_by: User) -> Image:
+    # The case first, as every writer of a case locks it: its state cannot move under this check.
+    case = Case.objects.select_for_update().get(pk=image.case_id)
+    image = Image.objects.select_for_update().get(pk=image.pk)
+    if image.withdrawn_at is not None:
+        raise ApplicationError(
+            "This image was withdrawn already.", code="already_withdrawn", status_code=status.HTTP_409_CONFLICT
+        )
+    if case.status not in WITHDRAWABLE_CASE_STATES or case.reports.exists():
+        raise ApplicationError(
+            "A doctor is already reviewing this case, so its images stay in it.",
+            code="image_not_withdrawable",
+            status_code=status.HTTP_409_CONFLICT,
+            details={"status": case.status},
+        )
+    others = case.images.filter(withdrawn_at__isnull=True).exclude(pk=image.pk)
+    if case.status != CaseStatus.DRAFT and not others.exists():
+        raise ApplicationError(
+            "This is the only image of a case sent to your doctor, so it stays in it.",
+            code="last_image_of_sent_case",
+            status_code=status.HTTP_409_CONFLICT,
+        )
+    image.withdrawn_at = timezone.now()
+    image.save(update_fields=["withdrawn_at"])
+    audit_record(
+        actor=withdrawn_by,
+        action="image.withdraw",
+        object_type="image",
+        object_id=image.pk,
+        patient_id=case.patient_id,
+        detail={"case": case.pk, "case_status": case.status},
+    )
+    return image

@@ -7,8 +7,13 @@ from cases.selectors import case_contents_list
 from readings.models import Reading
 
 
+def readings_in_use() -> QuerySet[Reading]:
+    """Every reading but those of withdrawn images and cases, kept for the record only."""
+    return Reading.objects.filter(image__withdrawn_at__isnull=True, case__withdrawn_at__isnull=True)
+
+
 def readings_of_case(case: Case) -> QuerySet[Reading]:
-    return Reading.objects.filter(case=case).select_related("verification")
+    return readings_in_use().filter(case=case).select_related("verification")
 
 
 def reading_list(*, user: User, case_id: int) -> list[Reading]:
@@ -18,7 +23,7 @@ def reading_list(*, user: User, case_id: int) -> list[Reading]:
 def reading_get(*, user: User, reading_id: int) -> Reading:
     return audited_get(
         user=user,
-        queryset=Reading.objects.select_related("case", "verification"),
+        queryset=readings_in_use().select_related("case", "verification"),
         pk=reading_id,
         object_type="reading",
         action="reading.read",

@@ -9,9 +9,10 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.models import CareRelationship, Role
+from accounts.models import CareRelationship, Role, User
 from accounts.services import api_token_create
 from clinic_factories import (
     browser_reading_body,
@@ -100,6 +101,13 @@ def world(alice, bob, charlie, dan, admin) -> World:
 
 
 BROWSER_READING = ("POST", "cases/<int:case_id>/readings/")
+
+
+def queued_case(world: World) -> dict:
+    """A new patient, with no doctor, who sent a case to the practice's queue."""
+    patient = make_user(f"queued{User.objects.count()}", Role.PATIENT)
+    return {"case_id": make_case(patient=patient, title="queued", images=1, submit=True).pk}
+
 REPORT_BODY = {"findings": "Clear lungs.", "impression": "Normal.", "ai_agreement": "no_reading"}
 
 # (method, route) -> (url kwargs from the world, request body from the world, expected status per role)
@@ -125,7 +133,12 @@ MATRIX = {
         None,
         alice_data(owner=204, doctor=404, admin=404),
     ),
-    ("POST", "invitations/"): (None, lambda w: {"username": "newpatient", "email": "new@example.org"}, admin_only(201)),
+    # A doctor's invitee is under her care from the start.
+    ("POST", "invitations/"): (
+        None,
+        lambda w: {"username": "newpatient", "email": "new@example.org"},
+        signed_in(403, bob=201, dan=201, admin=201),
+    ),
     ("GET", "users/"): (None, None, admin_only(200)),
     (
         "POST",
@@ -156,18 +169,24 @@ MATRIX = {
     ("POST", "users/<int:user_id>/second-factor/reset/"): (lambda w: {"user_id": w.users["bob"].pk}, None, admin_only(204)),
     ("GET", "patients/"): (None, None, signed_in(200, alice=403, charlie=403)),
     ("GET", "patients/<int:patient_id>/history/"): (lambda w: {"patient_id": w.users["alice"].pk}, None, READ),
+    ("GET", "doctors/"): (None, None, signed_in(200)),
     ("GET", "care-relationships/"): (None, None, signed_in(200)),
+    # Admins link anyone; alice chooses dan for herself; charlie may not choose for alice.
     ("POST", "care-relationships/"): (
         None,
         lambda w: {"doctor": w.users["dan"].pk, "patient": w.users["alice"].pk},
-        admin_only(201),
+        signed_in(403, alice=201, admin=201),
     ),
+    # Admins end any link, alice her own; charlie does not see it.
     ("POST", "care-relationships/<int:relationship_id>/end/"): (
         lambda w: {"relationship_id": w.care.pk},
         None,
-        admin_only(200),
+        signed_in(403, alice=200, charlie=404, admin=200),
     ),
     ("GET", "cases/"): (None, None, signed_in(200)),
+    # The practice's queue, with PRACTICE_QUEUE on (SETTINGS below): doctors only.
+    ("GET", "cases/queue/"): (queued_case, None, signed_in(403, bob=200, dan=200)),
+    ("POST", "cases/<int:case_id>/take/"): (queued_case, None, signed_in(403, bob=200, dan=200)),
     # Patients open their own cases; doctors only for patients in their care; admins only read.
     ("POST", "cases/"): (
         None,
@@ -185,6 +204,12 @@ MATRIX = {
         None,
         alice_data(owner=200, doctor=200, admin=403),
     ),
+    # Who may add images to a case may withdraw it while it is a draft; admins change no clinical record.
+    ("POST", "cases/<int:case_id>/withdraw/"): (
+        lambda w: {"case_id": w.draft_case.pk},
+        None,
+        alice_data(owner=204, doctor=204, admin=403),
+    ),
     ("GET", "cases/<int:case_id>/images/"): (lambda w: {"case_id": w.draft_case.pk}, None, READ),
     ("POST", "cases/<int:case_id>/images/"): (
         lambda w: {"case_id": w.draft_case.pk},
@@ -194,6 +219,11 @@ MATRIX = {
     ("GET", "images/<int:image_id>/"): (lambda w: {"image_id": w.draft_image.pk}, None, READ),
     ("GET", "images/<int:image_id>/file/"): (lambda w: {"image_id": w.draft_image.pk}, None, READ),
     ("GET", "images/<int:image_id>/preview/"): (lambda w: {"image_id": w.draft_image.pk}, None, READ),
+    ("POST", "images/<int:image_id>/withdraw/"): (
+        lambda w: {"image_id": w.draft_image.pk},
+        None,
+        alice_data(owner=204, doctor=204, admin=403),
+    ),
     ("GET", "cases/<int:case_id>/readings/"): (lambda w: {"case_id": w.review_reading.case_id}, None, READ),
     ("POST", "cases/<int:case_id>/readings/"): (
         lambda w: {"case_id": w.draft_case.pk},
@@ -247,6 +277,12 @@ MATRIX = {
     ("GET", "audit-events/export/"): (None, None, admin_only(200)),
 }
 
+# Settings some rows are called with: the queue's endpoints answer 404 while it is off.
+SETTINGS = {
+    ("GET", "cases/queue/"): {"PRACTICE_QUEUE": True},
+    ("POST", "cases/<int:case_id>/take/"): {"PRACTICE_QUEUE": True},
+}
+
 API_PREFIX = "api/v1/"
 IGNORED_METHODS = {"options", "head", "trace"}
 
@@ -285,8 +321,13 @@ def test_the_matrix_covers_every_role():
 
 def call(world: World, endpoint: tuple[str, str], role: str):
     """Call `endpoint` as `role` with the matrix's URL and body; returns (response, URL kwargs)."""
-    method, route = endpoint
     kwargs_of, body_of, expected = MATRIX[endpoint]
+    with override_settings(**SETTINGS.get(endpoint, {})):
+        return _call(world, endpoint, role, kwargs_of, body_of, expected)
+
+
+def _call(world: World, endpoint: tuple[str, str], role: str, kwargs_of, body_of, expected):
+    method, route = endpoint
     # Browser readings are taken only for installed model versions.
     needs_model = route.startswith("models/") or "server-readings" in route or endpoint == BROWSER_READING
     if needs_model and world.package is None:
@@ -322,10 +363,18 @@ REFUSALS = {
     (("POST", "cases/"), "admin"): CLINIC_ADMINS_ONLY_READ,
     (("PATCH", "cases/<int:case_id>/"), "admin"): CLINIC_ADMINS_ONLY_READ,
     (("POST", "cases/<int:case_id>/images/"), "admin"): CLINIC_ADMINS_ONLY_READ,
+    (("POST", "cases/<int:case_id>/withdraw/"), "admin"): CLINIC_ADMINS_ONLY_READ,
+    (("POST", "images/<int:image_id>/withdraw/"), "admin"): CLINIC_ADMINS_ONLY_READ,
     (("POST", "cases/<int:case_id>/readings/"), "admin"): CLINIC_ADMINS_ONLY_READ,
     (("POST", "cases/<int:case_id>/reports/"), "alice"): DOCTORS_ONLY,
     (("POST", "reports/<int:report_id>/amend/"), "admin"): DOCTORS_ONLY,
-    (("POST", "care-relationships/"), "bob"): ("forbidden", "Only clinic admins link doctors and patients."),
+    (("POST", "care-relationships/"), "bob"): (
+        "forbidden",
+        "Only clinic admins link doctors and patients; a patient chooses her own doctor.",
+    ),
+    (("POST", "care-relationships/"), "charlie"): ("forbidden", "You can choose a doctor for yourself only."),
+    (("GET", "cases/queue/"), "alice"): ("forbidden", "Only doctors take cases from the practice's queue."),
+    (("POST", "cases/<int:case_id>/take/"), "admin"): ("forbidden", "Only doctors take cases from the practice's queue."),
     (("GET", "users/"), "bob"): ("permission_denied", "You do not have permission to perform this action."),
 }
 
