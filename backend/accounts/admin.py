@@ -17,7 +17,10 @@ class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
     audit_values_of = ("role", "is_staff", "is_superuser", "is_active")
     list_display = ["username", "email", "first_name", "last_name", "role", "is_active"]
     list_filter = ["role", "is_active", "is_staff"]
-    fieldsets = BaseUserAdmin.fieldsets + (("Role", {"fields": ["role"]}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("Role", {"fields": ["role"]}),
+        ("Patient", {"fields": ["date_of_birth", "sex"], "description": "Shown to her doctors beside her images."}),
+    )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (("Role", {"fields": ["email", "role"]}),)
 
     def audit_patient_id(self, user) -> int | None:

@@ -1,6 +1,10 @@
+import datetime
+
+from django.utils import timezone
 from rest_framework import serializers
 
-from accounts.models import ApiToken, CareRelationship, Role, User
+from accounts.ages import age_in_years
+from accounts.models import ApiToken, CareRelationship, Role, Sex, User
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -21,16 +25,43 @@ class PersonSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PatientSerializer(PersonSerializer):
+    """A case's patient as her doctors see her beside the images: her age and sex too."""
+
+    age = serializers.SerializerMethodField(help_text="Completed years today; null when no date of birth is known.")
+    sex = serializers.ChoiceField(choices=Sex.choices, read_only=True, help_text="Blank when not given.")
+
+    class Meta(PersonSerializer.Meta):
+        fields = [*PersonSerializer.Meta.fields, "age", "sex"]
+        read_only_fields = fields
+
+    def get_age(self, person: User) -> int | None:
+        if person.role != Role.PATIENT or person.date_of_birth is None:
+            return None
+        return age_in_years(person.date_of_birth, timezone.localdate())
+
+
 class RegisterSerializer(serializers.Serializer):
     username = serializers.RegexField(r"^[\w.@+-]{3,150}$")
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
     first_name = serializers.CharField(max_length=150, required=False, default="")
     last_name = serializers.CharField(max_length=150, required=False, default="")
+    # Optional: shown to her doctors beside her images.
+    date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True, default="")
+
+    def validate_date_of_birth(self, value: datetime.date | None) -> datetime.date | None:
+        if value is not None and not datetime.date(1900, 1, 1) <= value <= timezone.localdate():
+            raise serializers.ValidationError("Enter a date of birth between 1900 and today.")
+        return value
 
 
 class UserCreateSerializer(RegisterSerializer):
     role = serializers.ChoiceField(choices=[Role.DOCTOR, Role.ADMIN])
+    # Doctors and admins are not patients: no age or sex to give.
+    date_of_birth = None
+    sex = None
 
 
 class InviteSerializer(serializers.Serializer):
@@ -115,3 +146,24 @@ class CareRelationshipSerializer(serializers.ModelSerializer):
 class CareRelationshipCreateSerializer(serializers.Serializer):
     doctor = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(role=Role.DOCTOR))
     patient = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(role=Role.PATIENT))
+
+
+class DoctorSerializer(serializers.Serializer):
+    """A doctor of the practice as anyone signed in sees her: no e-mail, no username."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class PracticeDoctorsSerializer(serializers.Serializer):
+    doctors = DoctorSerializer(many=True)
+    practice_queue = serializers.BooleanField(
+        help_text="Whether a case of a patient without a doctor may be sent to the practice's shared queue."
+    )
+
+
+class DoctorChoiceSerializer(serializers.Serializer):
+    """A patient chooses her doctor; `patient`, if given, must be herself."""
+
+    doctor = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(role=Role.DOCTOR, is_active=True))
+    patient = serializers.IntegerField(required=False, min_value=1)

@@ -1,3 +1,4 @@
+import datetime
 import secrets
 from datetime import timedelta
 
@@ -76,7 +77,14 @@ def _save_new_user(user: User) -> None:
 
 @transaction.atomic
 def patient_register(
-    *, username: str, email: str, password: str, first_name: str = "", last_name: str = ""
+    *,
+    username: str,
+    email: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    date_of_birth: datetime.date | None = None,
+    sex: str = "",
 ) -> User | None:
     """The new patient, or None when the e-mail already has an account: its owner is e-mailed.
 
@@ -89,6 +97,7 @@ def patient_register(
             status_code=status.HTTP_403_FORBIDDEN,
         )
     user = _unsaved_user(username=username, email=email, role=Role.PATIENT, first_name=first_name, last_name=last_name)
+    user.date_of_birth, user.sex = date_of_birth, sex
     _validate_password(password, user)
     _ensure_username_free(username)
     # Both ways hash the password and send one e-mail, so that neither is quicker to answer.
@@ -150,12 +159,17 @@ def user_create(
 
 @transaction.atomic
 def patient_invite(*, invited_by: User, username: str, email: str, first_name: str = "", last_name: str = "") -> User:
-    """Create a patient without a password and email them a link to choose one."""
+    """Create a patient without a password and email them a link to choose one.
+
+    A doctor who invites a patient becomes her doctor; a clinic admin's invitee chooses hers.
+    """
     user = _new_user(username=username, email=email, role=Role.PATIENT, first_name=first_name, last_name=last_name)
     user.set_unusable_password()
     _save_new_user(user)
     link = link_make(page=INVITATION_PAGE, user=user, tokens=invitation_tokens)
     audit_record(actor=invited_by, action="user.invite", object_type="user", object_id=user.pk, patient_id=user.pk)
+    if invited_by.role == Role.DOCTOR:
+        care_relationship_create(created_by=invited_by, doctor=invited_by, patient=user)
     _mail_on_commit(
         to=user.email,
         subject="Your patient portal invitation",

@@ -1,6 +1,6 @@
 import django_filters
 
-from cases.models import Case, CaseStatus
+from cases.models import Case, CaseStatus, ExamType
 from config.filters import UtcIsoDateTimeFilter
 
 
@@ -9,6 +9,8 @@ class CaseFilter(django_filters.FilterSet):
     # both give an empty list, so the filter tells nobody which accounts exist.
     patient = django_filters.NumberFilter(field_name="patient_id")
     status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices)
+    # A doctor compares a case with the patient's earlier ones of the same kind.
+    exam_type = django_filters.ChoiceFilter(choices=ExamType.choices)
     created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 

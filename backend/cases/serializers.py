@@ -1,11 +1,16 @@
 from rest_framework import serializers
 
-from accounts.serializers import PersonSerializer
-from cases.models import Case
+from accounts.selectors import care_team
+from accounts.serializers import PatientSerializer
+from cases.models import Case, ExamType
 
 
 class CaseSerializer(serializers.ModelSerializer):
-    patient = PersonSerializer(read_only=True)
+    patient = PatientSerializer(read_only=True)
+    care_team = serializers.SerializerMethodField(
+        help_text="Who has the case: the names of the patient's doctors now. Empty: nobody yet, "
+        "so a sent case waits in the practice's queue (PRACTICE_QUEUE)."
+    )
 
     class Meta:
         model = Case
@@ -14,19 +19,25 @@ class CaseSerializer(serializers.ModelSerializer):
             "patient",
             "title",
             "description",
+            "exam_type",
             "status",
             "ai_flagged",
             "created_at",
             "updated_at",
             "submitted_at",
             "reported_at",
+            "care_team",
         ]
         read_only_fields = fields
+
+    def get_care_team(self, case: Case) -> list[str]:
+        return care_team(case.patient)
 
 
 class CaseCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=5000, required=False, default="", allow_blank=True)
+    exam_type = serializers.ChoiceField(choices=ExamType.choices, required=False, default="chest_xray")
     # Doctors and admins open cases for a patient; a patient's own cases are always theirs.
     # A plain id: whether it names a patient at all is checked against the caller's own patients, so
     # an unknown id and someone else's patient get the same answer.
@@ -36,3 +47,8 @@ class CaseCreateSerializer(serializers.Serializer):
 class CaseUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    exam_type = serializers.ChoiceField(
+        choices=ExamType.choices,
+        required=False,
+        help_text="Changes only while the case is a draft with no images (else 409 exam_type_locked).",
+    )

@@ -5,6 +5,7 @@ so running it twice changes nothing. Each submitted image gets a server reading 
 model: in-process on the embedded default, by the Celery workers when a broker is configured. Refuses to run with DEBUG off unless --force is given.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -34,6 +35,12 @@ USERS = [
     ("ana", Role.PATIENT, "Ana", "Lima"),
     ("ben", Role.PATIENT, "Ben", "Okafor"),
 ]
+
+# What the doctor sees beside a demo patient's images: date of birth, sex.
+PATIENT_DETAILS = {
+    "ana": (datetime.date(1988, 4, 12), "female"),
+    "ben": (datetime.date(1957, 9, 3), "male"),
+}
 
 # patient, case title, image files relative to the data directory, submit?, signed report impression
 CASES = [
@@ -108,6 +115,9 @@ class Command(BaseCommand):
         if created:
             user.set_password(password)
             user.save(update_fields=["password"])
+        if username in PATIENT_DETAILS and user.date_of_birth is None:
+            user.date_of_birth, user.sex = PATIENT_DETAILS[username]
+            user.save(update_fields=["date_of_birth", "sex"])
         return user
 
     def _case(self, patient: User, doctor: User, title: str, paths: list[Path], submit: bool, impression: str | None):
