@@ -24,6 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from training import gate_eval, heatmap_regions, model_card
+from training.exam_types import exam_type_for_dataset
 from training.metrics import metrics_with_intervals
 from training.models import build_serving_model
 
@@ -180,6 +181,7 @@ def build_metadata(model: keras.Model, *, summary: dict, metrics: dict, package_
         "name": name,
         "version": version,
         "task": "binary" if dataset["positive_class"] is not None else "multiclass",
+        "exam_type": exam_type_for_dataset(dataset["name"]),
         "description": f"{config['architecture']} classifier "
                        f"({config['ensemble']}-member ensemble) for {dataset['name']}",
         "label_names": dataset["label_names"],

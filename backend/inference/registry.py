@@ -15,6 +15,8 @@ from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 
+from training.exam_types import EXAM_TYPES
+
 logger = logging.getLogger(__name__)
 
 METADATA_FILE = "model_metadata.json"
@@ -55,6 +57,20 @@ class ModelPackage:
     def input_check(self) -> dict | None:
         """The input gate's settings; None for packages made before the gate (they accept every image)."""
         return self.metadata.get("input_check")
+
+    @property
+    def exam_type(self) -> str | None:
+        """The exam type it reads (training/exam_types.py); None for a package that names none."""
+        return self.metadata.get("exam_type")
+
+    @property
+    def exam_type_label(self) -> str | None:
+        return EXAM_TYPES.get(self.exam_type) if self.exam_type else None
+
+    @property
+    def dicom_hints(self) -> dict | None:
+        """The DICOM Modality / BodyPartExamined codes it reads (input_check.dicom), or None."""
+        return (self.input_check or {}).get("dicom")
 
     @property
     def saved_model_dir(self) -> Path:
@@ -152,6 +168,12 @@ def _check_metadata(metadata, *, name: str, version: str) -> None:
         raise PackageError("input.channels must be 1 or 3")
     if model_input.get("dtype", "uint8") != "uint8":
         raise PackageError(f"input.dtype {model_input.get('dtype')!r} is not supported (uint8 only)")
+    exam_type = metadata.get("exam_type")
+    if "exam_type" in metadata and not (isinstance(exam_type, str) and exam_type in EXAM_TYPES):
+        raise PackageError(
+            f"exam_type {exam_type!r} is not an exam type this product knows "
+            f"({', '.join(EXAM_TYPES)})"
+        )
     if "input_check" in metadata:
         _check_input_check(metadata["input_check"])
     files = metadata.get("files")

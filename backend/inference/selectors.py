@@ -49,3 +49,11 @@ def model_active_get(name: str) -> ModelPackage:
 
 def model_package_get(name: str, version: str) -> ModelPackage:
     return package_get(name, version)
+
+
+def model_active_for_exam_type(exam_type: str) -> ModelPackage:
+    """The active package that reads `exam_type`; PackageError when no active model reads it."""
+    for package in models_active():
+        if package.exam_type == exam_type:
+            return package
+    raise PackageError(f"no installed model reads exam type {exam_type!r}")

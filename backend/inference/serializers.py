@@ -1,6 +1,14 @@
 from django.conf import settings
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+
+class DicomHintsSerializer(serializers.Serializer):
+    """The DICOM header values a package reads: Modality codes and BodyPartExamined codes."""
+
+    modalities = serializers.ListField(child=serializers.CharField())
+    body_parts = serializers.ListField(child=serializers.CharField())
 
 
 class ModelPackageSerializer(serializers.Serializer):
@@ -11,6 +19,12 @@ class ModelPackageSerializer(serializers.Serializer):
     active = serializers.SerializerMethodField()
     task = serializers.CharField(source="metadata.task", default="")
     description = serializers.CharField(source="metadata.description", default="")
+    # What the model reads (training/exam_types.py); null for a package that names no exam type.
+    exam_type = serializers.CharField(allow_null=True)
+    exam_type_label = serializers.CharField(allow_null=True)
+    # The DICOM codes the model reads (input_check.dicom), so a browser can propose an exam type
+    # from a file's header; null when the package states none.
+    dicom = serializers.SerializerMethodField()
     label_names = serializers.ListField(child=serializers.CharField())
     positive_class = serializers.IntegerField(allow_null=True)
     decision = serializers.DictField(source="metadata.decision", default=dict)
@@ -34,6 +48,13 @@ class ModelPackageSerializer(serializers.Serializer):
     def get_active(self, package) -> bool:
         """Whether new server readings of this model use this version (context "active": name -> version)."""
         return self.context.get("active", {}).get(package.name) == package.version
+
+    @extend_schema_field(DicomHintsSerializer(allow_null=True))
+    def get_dicom(self, package) -> dict | None:
+        hints = package.dicom_hints
+        if not hints:
+            return None
+        return {"modalities": hints.get("modalities") or [], "body_parts": hints.get("body_parts") or []}
 
     def get_verify_tolerance(self, package) -> float:
         return settings.INFERENCE_VERIFY_TOLERANCE

@@ -12,6 +12,7 @@ from rest_framework import status
 from config.errors import ApplicationError
 from inference.decision import label_index
 from inference.registry import ModelPackage, PackageError, package_get
+from training.exam_types import EXAM_TYPES
 
 # Browsers send float32 outputs as JSON numbers: the same value, give or take its last digits.
 SAME_NUMBER = 1e-6
@@ -30,6 +31,26 @@ def browser_package_get(*, model_name: str, model_version: str) -> ModelPackage:
             status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
             details={"model_name": model_name, "model_version": model_version},
         ) from None
+
+
+def exam_type_check(*, package: ModelPackage, exam_type: str) -> None:
+    """Refuse (400 `wrong_exam_type`) a reading by a model that does not read the case's exam type:
+    a chest X-ray model says nothing worth keeping about a breast ultrasound."""
+    if package.exam_type == exam_type:
+        return
+    case_kind = _in_sentence(EXAM_TYPES.get(exam_type, exam_type))
+    reads = f"reads {_in_sentence(package.exam_type_label)} images" if package.exam_type else "names no exam type"
+    raise ApplicationError(
+        f"The model {package.name} {reads}, and this is a {case_kind} case: read it with the model for "
+        f"{case_kind} images, or open a new case for the other exam type.",
+        code="wrong_exam_type",
+        details={"model_name": package.name, "model_exam_type": package.exam_type, "case_exam_type": exam_type},
+    )
+
+
+def _in_sentence(label: str) -> str:
+    """ "Chest X-ray" -> "chest X-ray": an exam type's name inside a sentence."""
+    return label[:1].lower() + label[1:]
 
 
 def _close(a: float | None, b: float | None) -> bool:

@@ -17,8 +17,8 @@ from config.errors import ApplicationError
 from imaging.models import Image
 from inference.decision import gate_refusal
 from inference.registry import PackageError
-from inference.selectors import model_active_get
-from readings.claims import browser_package_get, browser_result_check
+from inference.selectors import model_active_for_exam_type, model_active_get
+from readings.claims import browser_package_get, browser_result_check, exam_type_check
 from readings.models import Reading, RunsOn
 from readings.services import reading_give_up, reading_record, reading_record_refused, reading_request
 from readings.tasks import readings_run
@@ -30,14 +30,27 @@ OPEN_TO_BROWSER_READINGS = (CaseStatus.DRAFT, CaseStatus.SUBMITTED)
 
 
 @transaction.atomic
-def server_reading_request(*, case: Case, image: Image, requested_by: User, model_name: str) -> Reading:
-    """A pending server reading of `image` by the active version of `model_name`, queued on commit."""
-    try:
-        package = model_active_get(model_name)
-    except PackageError:
-        raise ApplicationError(
-            f"No model named {model_name!r} is available.", code="unknown_model", details={"model_name": model_name}
-        ) from None
+def server_reading_request(*, case: Case, image: Image, requested_by: User, model_name: str = "") -> Reading:
+    """A pending server reading of `image`, queued on commit: by the active version of `model_name`,
+    or without one by the active model for the case's exam type. A model of another exam type is
+    refused (400 `wrong_exam_type`)."""
+    if not model_name:
+        try:
+            package = model_active_for_exam_type(case.exam_type)
+        except PackageError:
+            raise ApplicationError(
+                f"No model on the server reads {case.get_exam_type_display()} images yet.",
+                code="no_model_for_exam_type",
+                details={"exam_type": case.exam_type},
+            ) from None
+    else:
+        try:
+            package = model_active_get(model_name)
+        except PackageError:
+            raise ApplicationError(
+                f"No model named {model_name!r} is available.", code="unknown_model", details={"model_name": model_name}
+            ) from None
+        exam_type_check(package=package, exam_type=case.exam_type)
     reading = reading_request(
         case=case, image=image, requested_by=requested_by, model_name=package.name, model_version=package.version
     )
@@ -52,7 +65,8 @@ def browser_reading_submit(
     """Record a browser reading (or the browser's refusal of the image) and queue a server re-run of it.
 
     Only readings the server can verify are taken: of an installed model version (else 422), on a
-    case still waiting for its readings (draft or submitted; else 409).
+    case still waiting for its readings (draft or submitted; else 409), by a model that reads the
+    case's exam type (else 400 `wrong_exam_type`).
     """
     package = browser_package_get(model_name=result["model_name"], model_version=result["model_version"])
     case = Case.objects.select_for_update().get(pk=case.pk)
@@ -63,6 +77,7 @@ def browser_reading_submit(
             status_code=status.HTTP_409_CONFLICT,
             details={"status": case.status},
         )
+    exam_type_check(package=package, exam_type=case.exam_type)
     if input_accepted:
         browser_result_check(
             package=package,

@@ -125,4 +125,11 @@ class BrowserReadingSerializer(serializers.Serializer):
 
 class ServerReadingRequestSerializer(serializers.Serializer):
     image = serializers.PrimaryKeyRelatedField(queryset=Image.objects.all())
-    model_name = serializers.CharField(max_length=100)
+    model_name = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Leave out to read with the active model for the case's exam type; a model of another exam "
+        "type is refused (400 wrong_exam_type).",
+    )
