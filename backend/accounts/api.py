@@ -1,14 +1,16 @@
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.middleware.csrf import get_token
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import filters, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
-from accounts.models import ApiToken, CareRelationship, User
+from accounts.models import ApiToken, CareRelationship, Role, User
 from accounts.permissions import IsClinicAdmin, IsDoctorOrAdmin, LinksDoctorsAndPatients
 from accounts.lockout import lockout_lift, lockout_message, lockout_seconds_left
 from accounts.serializers import (
@@ -16,12 +18,14 @@ from accounts.serializers import (
     CareRelationshipCreateSerializer,
     CareRelationshipSerializer,
     CredentialsSerializer,
+    DoctorChoiceSerializer,
     InvitationAcceptSerializer,
     InviteSerializer,
     MessageSerializer,
     PasswordResetConfirmSerializer,
     PasswordResetRequestSerializer,
     PersonSerializer,
+    PracticeDoctorsSerializer,
     RegisterSerializer,
     RegistrationAnswerSerializer,
     TokenRequestSerializer,
@@ -207,9 +211,12 @@ class InvitationAcceptView(APIView):
 
 
 class InvitationCreateView(APIView):
-    """A clinic admin invites a patient, who receives an email to choose a password."""
+    """A clinic admin or a doctor invites a patient, who receives an email to choose a password.
 
-    permission_classes = [IsClinicAdmin]
+    A doctor's invitee is under that doctor's care from the start.
+    """
+
+    permission_classes = [IsDoctorOrAdmin]
 
     @extend_schema(request=InviteSerializer, responses={201: UserSerializer})
     def post(self, request):
@@ -223,7 +230,10 @@ class UserListCreateView(AuditedListView):
     permission_classes = [IsClinicAdmin]
     model = User
     serializer_class = UserSerializer
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter]
     filterset_fields = ["role", "is_active"]
+    # ?search=: any word of the name, the username or the e-mail address (the admin page's people search).
+    search_fields = ["first_name", "last_name", "username", "email"]
 
     def select(self, page):
         return selectors.user_list(user=self.request.user, page=page)
@@ -287,18 +297,33 @@ class CareRelationshipListCreateView(AuditedListView):
     def select(self, page):
         return selectors.care_relationship_list(user=self.request.user, page=page)
 
-    @extend_schema(request=CareRelationshipCreateSerializer, responses={201: CareRelationshipSerializer})
+    @extend_schema(
+        request=CareRelationshipCreateSerializer,
+        responses={201: CareRelationshipSerializer},
+        description="A clinic admin links any patient to a doctor. A patient chooses her own doctor among "
+        "GET /doctors/: she sends `doctor` only (or `patient` with her own id); another patient's id answers 403.",
+    )
     def post(self, request):
-        serializer = CareRelationshipCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        relationship = services.care_relationship_create(created_by=request.user, **serializer.validated_data)
+        if request.user.role == Role.PATIENT:
+            serializer = DoctorChoiceSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            if serializer.validated_data.get("patient", request.user.pk) != request.user.pk:
+                raise ApplicationError(
+                    "You can choose a doctor for yourself only.", code="forbidden", status_code=status.HTTP_403_FORBIDDEN
+                )
+            fields = {"doctor": serializer.validated_data["doctor"], "patient": request.user}
+        else:
+            serializer = CareRelationshipCreateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            fields = serializer.validated_data
+        relationship = services.care_relationship_create(created_by=request.user, **fields)
         return Response(CareRelationshipSerializer(relationship).data, status=status.HTTP_201_CREATED)
 
 
 class CareRelationshipEndView(APIView):
-    """Ends a care relationship. The record is kept so past access stays explainable."""
+    """Ends a care relationship (an admin any, a patient her own). The record is kept so past access stays explainable."""
 
-    permission_classes = [IsClinicAdmin]
+    permission_classes = [LinksDoctorsAndPatients]
 
     @extend_schema(request=None, responses=CareRelationshipSerializer)
     def post(self, request, relationship_id: int):
@@ -307,3 +332,13 @@ class CareRelationshipEndView(APIView):
         )
         relationship = services.care_relationship_end(ended_by=request.user, relationship=relationship)
         return Response(CareRelationshipSerializer(relationship).data)
+
+
+class DoctorListView(APIView):
+    """The practice's doctors, for a patient choosing hers; and whether the practice has a shared queue."""
+
+    @extend_schema(responses=PracticeDoctorsSerializer)
+    def get(self, request):
+        doctors = [{"id": doctor.pk, "name": selectors.display_name(doctor)} for doctor in selectors.doctor_list()]
+        body = {"doctors": doctors, "practice_queue": settings.PRACTICE_QUEUE}
+        return Response(PracticeDoctorsSerializer(body).data)

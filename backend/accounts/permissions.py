@@ -54,8 +54,16 @@ class ChangesClinicalRecords(_ChangesNeedRole):
 
 
 class LinksDoctorsAndPatients(_ChangesNeedRole):
-    roles = (Role.ADMIN,)
-    message = "Only clinic admins link doctors and patients."
+    """Clinic admins link any patient to a doctor; a patient chooses (or leaves) her own doctor."""
+
+    roles = (Role.ADMIN, Role.PATIENT)
+    message = "Only clinic admins link doctors and patients; a patient chooses her own doctor."
+
+
+class IsDoctor(_HasRole):
+    roles = (Role.DOCTOR,)
+    message = "Only doctors take cases from the practice's queue."
+    code = FORBIDDEN
 
 
 class WritesReports(BasePermission):

@@ -1,4 +1,4 @@
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from accounts.models import ApiToken, CareRelationship, Role, User
 from accounts.visibility import patients_visible_to
@@ -103,3 +103,36 @@ def api_token_get(*, user: User, token_id: int) -> ApiToken:
         audit_record(actor=user, action="auth.token_revoke", object_type="api_token", object_id=token_id, allowed=False)
         raise NotFoundError("token")
     return token
+
+
+def doctor_list() -> QuerySet[User]:
+    """The practice's active doctors (one installation is one practice), by name."""
+    return User.objects.filter(role=Role.DOCTOR, is_active=True).order_by("last_name", "first_name", "username")
+
+
+def display_name(user: User) -> str:
+    """How a person is named to others: the full name, else the username."""
+    return user.get_full_name() or user.username
+
+
+def active_care() -> QuerySet[CareRelationship]:
+    """Care going on now: not ended, by a doctor whose account is active."""
+    return CareRelationship.objects.filter(ended_at__isnull=True, doctor__is_active=True)
+
+
+def has_a_doctor(*, patient_id: int) -> bool:
+    return active_care().filter(patient_id=patient_id).exists()
+
+
+def care_team_prefetch(patient_path: str) -> Prefetch:
+    """Prefetches the active care of the patients at `patient_path` (e.g. "patient"), for care_team()."""
+    links = active_care().select_related("doctor").order_by("started_at", "id")
+    return Prefetch(f"{patient_path}__doctor_links", queryset=links, to_attr="active_care")
+
+
+def care_team(patient: User) -> list[str]:
+    """The names of the patient's doctors now, oldest link first; prefetched by care_team_prefetch."""
+    links = getattr(patient, "active_care", None)
+    if links is None:
+        links = active_care().filter(patient=patient).select_related("doctor").order_by("started_at", "id")
+    return [display_name(link.doctor) for link in links]

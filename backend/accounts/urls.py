@@ -20,6 +20,7 @@ urlpatterns = [
     path("users/<int:user_id>/", api.UserDetailView.as_view(), name="user-detail"),
     path("users/<int:user_id>/unlock/", api.UserUnlockView.as_view(), name="user-unlock"),
     path("patients/", api.PatientListView.as_view(), name="patient-list"),
+    path("doctors/", api.DoctorListView.as_view(), name="doctor-list"),
     path("care-relationships/", api.CareRelationshipListCreateView.as_view(), name="care-list"),
     path("care-relationships/<int:relationship_id>/end/", api.CareRelationshipEndView.as_view(), name="care-end"),
 ]

@@ -148,6 +148,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PATIENT_SELF_REGISTRATION = envbool("PATIENT_SELF_REGISTRATION", True)
+# One installation is one practice. With its shared queue on, a patient without a doctor may send
+# a case, which waits in GET /cases/queue/ until a doctor of the practice takes it; off, she must
+# choose her doctor first.
+PRACTICE_QUEUE = envbool("PRACTICE_QUEUE", False)
 LOGIN_THROTTLE_RATE = envstr("LOGIN_THROTTLE_RATE", "10/min")
 # A leaked integration token works until it expires: a month bounds that, and an integration
 # renews its token with a monthly job as easily as a quarterly one.

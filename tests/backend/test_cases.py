@@ -60,7 +60,7 @@ def test_worklist_shows_ai_flagged_cases_first(alice, bob):
     assert titles[0] == "worrying"
 
 
-def test_cases_filter_by_status_and_paginate(alice):
+def test_cases_filter_by_status_and_paginate(alice, bob):
     for index in range(3):
         make_case(patient=alice, title=f"draft {index}")
     make_case(patient=alice, title="sent", images=1, submit=True)
@@ -77,7 +77,7 @@ def test_bad_filter_value_is_a_json_400(alice):
     assert response.json()["error"]["code"] == "invalid"
 
 
-def test_draft_case_can_be_edited_and_then_not_after_submission(alice):
+def test_draft_case_can_be_edited_and_then_not_after_submission(alice, bob):
     case = make_case(patient=alice, images=1)
     client = client_for(alice)
     assert client.patch(f"/api/v1/cases/{case.pk}/", {"title": "Sharper pain"}, format="json").status_code == 200
@@ -94,14 +94,14 @@ def test_case_without_images_cannot_be_submitted(alice):
     assert response.json()["error"]["code"] == "case_has_no_images"
 
 
-def test_case_cannot_be_submitted_twice(alice):
+def test_case_cannot_be_submitted_twice(alice, bob):
     case = make_case(patient=alice, images=1, submit=True)
     response = client_for(alice).post(f"/api/v1/cases/{case.pk}/submit/")
     assert response.status_code == 409
     assert response.json()["error"]["details"] == {"from": "submitted", "to": "submitted"}
 
 
-def test_a_reading_taken_while_drafting_makes_the_submitted_case_ai_read(alice):
+def test_a_reading_taken_while_drafting_makes_the_submitted_case_ai_read(alice, bob):
     case = make_case(patient=alice, images=1)
     record_reading(case=case, image=case.images.get(), user=alice)
     response = client_for(alice).post(f"/api/v1/cases/{case.pk}/submit/")

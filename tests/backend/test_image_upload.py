@@ -213,7 +213,7 @@ def test_same_bytes_in_two_cases_are_stored_once(alice, settings):
     assert len(media_files(settings)) == 2  # one original and one preview, shared
 
 
-def test_upload_to_a_submitted_case_is_refused(alice, settings):
+def test_upload_to_a_submitted_case_is_refused(alice, bob, settings):
     case = make_case(patient=alice, images=1, submit=True)
     before = media_files(settings)
     response = post_file(alice, case, "late.png", png_bytes(color=7))

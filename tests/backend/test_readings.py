@@ -38,7 +38,7 @@ def _installed_models(shipped_models):
     """Browser readings are taken only for model versions the server has."""
 
 
-def test_patient_attaches_a_browser_reading(alice):
+def test_patient_attaches_a_browser_reading(alice, bob):
     case = make_case(patient=alice, images=1, submit=True)
     response = client_for(alice).post(
         f"/api/v1/cases/{case.pk}/readings/", browser_reading(case.images.get()), format="json"

@@ -148,7 +148,7 @@ def post(user, case, body, capture):
 
 
 def test_a_browser_reading_refused_by_the_gate_is_stored_as_refused_and_the_server_agrees(
-    gated_chest, alice, django_capture_on_commit_callbacks
+    gated_chest, alice, bob, django_capture_on_commit_callbacks
 ):
     data = noise_png()
     case = case_with_images(patient=alice, blobs=[data])
@@ -167,7 +167,7 @@ def test_a_browser_reading_refused_by_the_gate_is_stored_as_refused_and_the_serv
 
 
 def test_the_browser_refusing_an_image_the_server_reads_is_a_disagreement(
-    gated_chest, medical_data_dir, alice, django_capture_on_commit_callbacks
+    gated_chest, medical_data_dir, alice, bob, django_capture_on_commit_callbacks
 ):
     [xray] = xray_files(medical_data_dir, 1)
     case = case_with_images(patient=alice, files=[xray])
@@ -184,7 +184,7 @@ def test_the_browser_refusing_an_image_the_server_reads_is_a_disagreement(
 
 
 def test_the_browser_reading_an_image_the_server_refuses_is_a_disagreement(
-    gated_chest, alice, django_capture_on_commit_callbacks
+    gated_chest, alice, bob, django_capture_on_commit_callbacks
 ):
     data = noise_png()
     case = case_with_images(patient=alice, blobs=[data])
@@ -200,7 +200,7 @@ def test_the_browser_reading_an_image_the_server_refuses_is_a_disagreement(
 
 
 def test_matching_browser_and_server_readings_compare_their_gate_scores_too(
-    gated_chest, medical_data_dir, alice, django_capture_on_commit_callbacks
+    gated_chest, medical_data_dir, alice, bob, django_capture_on_commit_callbacks
 ):
     [xray] = xray_files(medical_data_dir, 1)
     case = case_with_images(patient=alice, files=[xray])
@@ -246,7 +246,7 @@ GOOD_REFUSAL = {"model_name": "not-installed", "model_version": "0.1.0", "input_
         ),
     ],
 )
-def test_an_invalid_refused_reading_is_answered_400_naming_the_field(alice, overrides, field):
+def test_an_invalid_refused_reading_is_answered_400_naming_the_field(alice, bob, overrides, field):
     case = make_case(patient=alice, images=1, submit=True)
     body = {"image": case.images.get().pk, **GOOD_REFUSAL, **overrides}
     response = client_for(alice).post(f"/api/v1/cases/{case.pk}/readings/", body, format="json")
@@ -255,7 +255,7 @@ def test_an_invalid_refused_reading_is_answered_400_naming_the_field(alice, over
     assert not Reading.objects.exists()
 
 
-def test_a_refused_reading_keeps_the_browsers_reason(gated_chest, alice):
+def test_a_refused_reading_keeps_the_browsers_reason(gated_chest, alice, bob):
     case = make_case(patient=alice, images=1, submit=True)
     # Null findings are as good as none.
     body = {"image": case.images.get().pk, **GOOD_REFUSAL, "model_name": gated_chest.name,
@@ -310,7 +310,7 @@ def test_a_refused_reading_neither_flags_the_case_nor_makes_it_ai_read(alice, bo
     assert kinds == {"ai_refused"}
 
 
-def test_the_database_refuses_a_refused_reading_with_a_finding(alice):
+def test_the_database_refuses_a_refused_reading_with_a_finding(alice, bob):
     case = make_case(patient=alice, images=1, submit=True)
     fields = {"case": case, "image": case.images.get(), "model_name": CHEST, "model_version": "2.0.0"}
     for finding in ({"label": "pneumonia"}, {"score": 0.9}, {"flagged": True}):
