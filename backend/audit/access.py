@@ -30,17 +30,20 @@ def audited_get(
     patient_id_of: Callable[[M], int | None],
     visible: Callable[[M], bool] = lambda obj: True,
     is_write: bool = False,
+    shown: bool = True,
 ) -> M:
     """Return the object if `user` may see it, else raise NotFoundError (404, never 403).
 
     Reads are written to the audit log either way. For writes (`is_write`) only a denial is
     written here: the service that performs an allowed write records it, with its details.
-    `visible` narrows access further (e.g. patients do not see draft reports).
+    An object that only opens the way to what the request shows (`shown=False`: the case whose
+    images are listed) is not a read either: the list's event names it. `visible` narrows access
+    further (e.g. patients do not see draft reports).
     """
     obj = queryset.filter(pk=pk).first()
     patient_id = patient_id_of(obj) if obj is not None else None
     allowed = obj is not None and can_see_patient(user=user, patient_id=patient_id) and visible(obj)
-    if not allowed or not is_write:
+    if not allowed or (shown and not is_write):
         audit_record(
             actor=user,
             action=action,
@@ -62,18 +65,20 @@ def audited_list(
     action: str,
     patient_id_of: Callable[[M], int | None],
     detail: dict[str, Any] | None = None,
+    patient_id: int | None = None,
 ) -> list[M]:
     """Return `objects` (what the user is shown, already narrowed to what they may see), audited.
 
     One entry per patient shown, naming the patient and the ids of that patient's objects in
     `detail["ids"]`, so that filtering the log by patient finds list reads too. A list that
-    shows nothing is still recorded, once, without a patient.
+    shows nothing is still recorded, once: with `patient_id` when the list belongs to one
+    patient (a case's images), else without a patient.
     """
     shown = list(objects)
     ids_by_patient: dict[int | None, list[Any]] = {}
     for obj in shown:
         ids_by_patient.setdefault(patient_id_of(obj), []).append(obj.pk)
-    for patient_id, ids in (ids_by_patient or {None: []}).items():
+    for patient_id, ids in (ids_by_patient or {patient_id: []}).items():
         audit_record(
             actor=user,
             action=action,

@@ -101,9 +101,10 @@ class AuditEventAdmin(ReadOnlyAdmin, AuditedModelAdmin):
         "patient_id",
         "allowed",
         "ip_address",
+        "request_id",
     ]
     list_filter = ["allowed", "action", "object_type", "actor_role"]
-    search_fields = ["actor_username", "object_id", "action"]
+    search_fields = ["actor_username", "object_id", "action", "=request_id"]
     date_hierarchy = "created_at"
 
     def audit_patient_id(self, event) -> None:

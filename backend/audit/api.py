@@ -29,6 +29,7 @@ CSV_FIELDS = [
     "user_agent",
     "method",
     "path",
+    "request_id",
     "detail",
 ]
 
@@ -51,6 +52,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "user_agent",
             "method",
             "path",
+            "request_id",
             "detail",
         ]
         read_only_fields = fields

@@ -12,4 +12,5 @@ class AuditEventFilter(django_filters.FilterSet):
 
     class Meta:
         model = AuditEvent
-        fields = ["actor", "patient", "object_type", "object_id", "allowed"]
+        # allowed=false is the "Refused" filter; request_id finds the events of one X-Request-ID.
+        fields = ["actor", "patient", "object_type", "object_id", "allowed", "request_id"]

@@ -51,6 +51,9 @@ class AuditEvent(models.Model):
     method = models.CharField(max_length=10, blank=True)
     path = models.CharField(max_length=300, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    # The API request the event belongs to (the X-Request-ID header of its answer); none outside
+    # requests (tasks, management commands) and for events older than the field.
+    request_id = models.UUIDField(null=True, blank=True, db_index=True)
 
     objects = AuditEventQuerySet.as_manager()
 

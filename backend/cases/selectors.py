@@ -33,8 +33,12 @@ def case_list(*, user: User, page: Page = list) -> list[Case]:
 def case_contents_list(
     *, user: User, case_id: int, object_type: str, contents: Callable[[Case], QuerySet]
 ) -> list[Model]:
-    """What a case holds (its images, readings or reports), for a user who may see the case, audited."""
-    case = case_get(user=user, case_id=case_id)
+    """What a case holds (its images, readings or reports), for a user who may see the case, audited.
+
+    The request shows the contents, not the case: one event names them and their case, and the
+    case itself is recorded only when it is refused.
+    """
+    case = case_get(user=user, case_id=case_id, shown=False)
     return audited_list(
         user=user,
         objects=contents(case),
@@ -42,10 +46,13 @@ def case_contents_list(
         action=f"{object_type}.list",
         patient_id_of=lambda obj: case.patient_id,
         detail={"case": case.pk},
+        patient_id=case.patient_id,
     )
 
 
-def case_get(*, user: User, case_id: int, action: str = "case.read", is_write: bool = False) -> Case:
+def case_get(
+    *, user: User, case_id: int, action: str = "case.read", is_write: bool = False, shown: bool = True
+) -> Case:
     return audited_get(
         user=user,
         queryset=cases_in_use().select_related("patient"),
@@ -54,4 +61,5 @@ def case_get(*, user: User, case_id: int, action: str = "case.read", is_write: b
         action=action,
         patient_id_of=lambda case: case.patient_id,
         is_write=is_write,
+        shown=shown,
     )

@@ -67,12 +67,15 @@ def test_a_newly_copied_version_waits_for_an_admin(models_dir, admin, alice, bob
 @pytest.mark.parametrize("body", [{"version": "1.0.0"}, {"version": "1.0.0", "reason": " \n "}])
 def test_activating_without_a_reason_is_refused_and_changes_nothing(models_dir, admin, bob, body):
     assert active_versions(bob) == ["2.0.0"]
-    events = AuditEvent.objects.count()
+    last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
     response = client_for(admin).post(f"/api/v1/models/{CHEST}/activate/", body, format="json")
     assert response.status_code == 400, response.content
     assert "reason" in response.json()["error"]["details"]["fields"]
     assert active_versions(bob) == ["2.0.0"]
-    assert AuditEvent.objects.count() == events
+    # Nothing activated; the refusal itself is recorded, with the field it lacked.
+    (refusal,) = AuditEvent.objects.filter(id__gt=last)
+    assert (refusal.action, refusal.allowed, refusal.actor) == ("request.refused", False, admin)
+    assert refusal.detail["status"] == 400 and refusal.detail["fields"] == ["reason"]
 
 
 def test_the_first_server_reading_pins_the_version_it_runs(models_dir, alice, bob):

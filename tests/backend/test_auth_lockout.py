@@ -35,7 +35,10 @@ def test_five_failures_lock_the_account_even_for_the_right_password(alice):
     assert "Try again in 1 minute" in error["message"] and "ask your clinic" in error["message"]
     assert login("alice", PASSWORD, "/api/v1/auth/token/").json()["error"]["code"] == "account_locked"
     event = AuditEvent.objects.get(action="auth.lockout")
-    assert event.allowed is False and event.detail == {"username": "alice", "failures": 5, "seconds": 60}
+    assert event.allowed is False
+    # With the answer's status and reason, as every refusal.
+    assert event.detail == {"username": "alice", "failures": 5, "seconds": 60,
+                            "status": 403, "code": "account_locked", "message": error["message"]}
 
 
 def test_the_lockout_ends_with_time_and_doubles_each_time(alice, settings):

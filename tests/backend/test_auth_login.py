@@ -23,7 +23,13 @@ def test_wrong_password_is_refused_and_audited(alice):
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_credentials"
     event = AuditEvent.objects.get(action="auth.login")
-    assert event.allowed is False and event.detail == {"username": "alice"}
+    # The refusal carries the answer's status and reason, never the password.
+    assert event.allowed is False and event.detail == {
+        "username": "alice",
+        "status": 400,
+        "code": "invalid_credentials",
+        "message": "Wrong username or password.",
+    }
     assert event.ip_address == "203.0.113.9"
 
 
@@ -65,7 +71,7 @@ def test_logout_ends_the_session(alice):
     assert client.get("/api/v1/auth/me/").status_code == 401
 
 
-def test_anonymous_caller_gets_401_with_a_json_error(anon_client):
+def test_anonymous_caller_gets_401_with_a_json_error(anon_client, db):
     response = anon_client.get("/api/v1/cases/")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
