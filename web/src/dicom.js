@@ -80,6 +80,46 @@ export function decodeDicom(bytes) {
 }
 
 /**
+ * The image's values after the modality rescale, before any window, for a viewer's own
+ * window/level: 16-bit data stays 16-bit. Same frame, bit masking and rescale as decodeDicom.
+ *
+ * @param {Uint8Array} bytes the whole file
+ * @returns {{width: number, height: number, values: Float32Array, window: {center: number, width: number}|null,
+ *   monochrome1: boolean}} `window` is the file's first Window Center / Width, when it has both
+ * @throws {UnsupportedInBrowserError} valid DICOM that only the server decodes
+ * @throws {ImageDecodeError} not a readable DICOM image
+ */
+export function decodeDicomValues(bytes) {
+  const elements = readElements(bytes);
+  const syntax = elements.string(TAG.transferSyntax);
+  if (syntax !== IMPLICIT_LITTLE && syntax !== EXPLICIT_LITTLE) {
+    throw new UnsupportedInBrowserError(`DICOM transfer syntax ${syntax || 'unknown'} is decoded on the server`);
+  }
+  if (!elements.has(TAG.pixelData)) throw new ImageDecodeError('DICOM file has no pixel data');
+  if ((elements.uint16(TAG.samplesPerPixel) ?? 1) !== 1) throw new ImageDecodeError('colour DICOM images are not supported');
+  const photometric = elements.string(TAG.photometric);
+  if (photometric !== 'MONOCHROME1' && photometric !== 'MONOCHROME2') {
+    throw new UnsupportedInBrowserError(`DICOM photometric interpretation ${photometric} is decoded on the server`);
+  }
+  if (elements.hasItems(TAG.modalityLutSequence)) {
+    throw new UnsupportedInBrowserError('DICOM modality lookup tables are decoded on the server');
+  }
+  const rows = elements.uint16(TAG.rows);
+  const columns = elements.uint16(TAG.columns);
+  const stored = middleFrame(elements, rows, columns);
+  const rescale = modalityRescale(elements);
+  const values = new Float32Array(stored.length);
+  for (let i = 0; i < stored.length; i++) values[i] = rescale(stored[i]);
+  let window = null;
+  if (elements.has(TAG.windowCenter) && elements.has(TAG.windowWidth)) {
+    const center = elements.number(TAG.windowCenter);
+    const width = elements.number(TAG.windowWidth);
+    if (width > 0) window = { center, width };
+  }
+  return { width: columns, height: rows, values, window, monochrome1: photometric === 'MONOCHROME1' };
+}
+
+/**
  * The stored values of the frame the server reads (the middle one of a
  * multi-frame file, the only one otherwise), unused high bits removed as pydicom does.
  */
