@@ -21,9 +21,9 @@ api_v1 = [
     path("docs/", DocsView.as_view(url_name="schema"), name="docs"),
 ]
 
-# The in-browser reading of the pneumonia model, for trying a model without an account: the page
-# asks GET /api/v1/models/ which version is active, so no version is named here.
-IN_BROWSER_READING = "/static/web/demo.html?model=chest-xray-pneumonia"
+# The in-browser reading, for trying a model without an account: the page lists the installed
+# models from GET /api/v1/models/ with each one's active version, so no model is named here.
+IN_BROWSER_READING = "/static/web/demo.html"
 # The front page is the patient portal: sign in, open a case, read an X-ray in the browser.
 PATIENT_PORTAL = "/static/web/portal.html"
 # The product's icon; every page links it, and browsers that ask /favicon.ico on their own are sent to it.

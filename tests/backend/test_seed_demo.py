@@ -24,7 +24,11 @@ def test_seed_creates_demo_people_and_cases_from_real_images(medical_data_dir, s
     roles = dict(User.objects.values_list("username", "role"))
     assert roles == {"demo-admin": Role.ADMIN, "dr-grey": Role.DOCTOR, "ana": Role.PATIENT, "ben": Role.PATIENT}
     assert CareRelationship.objects.filter(doctor__username="dr-grey").count() == 2
-    assert {image.kind for image in Image.objects.all()} == {"jpeg", "dicom"}
+    assert {image.kind for image in Image.objects.all()} == {"jpeg", "dicom", "png"}
+    breast = Case.objects.get(title="Breast ultrasound of a lump")
+    assert (breast.exam_type, breast.patient.username) == ("breast_ultrasound", "ana")
+    assert [(i.kind, i.width, i.height) for i in breast.images.all()] == [("png", 224, 224)]
+    assert set(Case.objects.exclude(pk=breast.pk).values_list("exam_type", flat=True)) == {"chest_xray"}
     dicom = Image.objects.get(kind="dicom")
     assert (dicom.modality, dicom.body_part) == ("CR", "CHEST")
     assert Case.objects.filter(status=CaseStatus.REPORTED).count() == 1
@@ -68,7 +72,11 @@ def test_seeded_cases_are_read_by_the_model_and_the_report_cites_its_reading(med
         pytest.skip("the audit log refuses SQLite's flush after a transactional test: set DATABASE_URL")
     settings.DEBUG = True
     seed(medical_data_dir, capsys)
-    readings = Reading.objects.filter(runs_on="server").select_related("image")
+    # Each case is read by the model for its exam type: the breast ultrasound by the breast model.
+    [breast] = Reading.objects.filter(case__exam_type="breast_ultrasound")
+    assert (breast.runs_on, breast.model_name, breast.status) == ("server", "breast-ultrasound-malignancy", "succeeded")
+    assert set(breast.probabilities) == set(package_get(breast.model_name, breast.model_version).label_names)
+    readings = Reading.objects.filter(runs_on="server", case__exam_type="chest_xray").select_related("image")
     # Every image of a submitted case, the JPEG 2000 DICOM included; the draft's image is not read.
     assert readings.count() == 3
     assert {r.model_name for r in readings} == {"chest-xray-pneumonia"}
@@ -87,4 +95,4 @@ def test_seeded_cases_are_read_by_the_model_and_the_report_cites_its_reading(med
     assert report.ai_agreement == ("agrees" if report.reading.label == "normal" else "disagrees")
     assert Case.objects.get(title="New upload").readings.count() == 0
     seed(medical_data_dir, capsys)
-    assert Reading.objects.count() == 3
+    assert Reading.objects.count() == 4

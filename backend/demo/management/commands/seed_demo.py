@@ -1,18 +1,25 @@
 """Demo data from the real images in the shared data directory.
 
 Idempotent: users, links, cases, images, readings and reports are found before they are created,
-so running it twice changes nothing. Each submitted image gets a server reading by the chest X-ray
-model: in-process on the embedded default, by the Celery workers when a broker is configured. Refuses to run with DEBUG off unless --force is given.
+so running it twice changes nothing. Each submitted image gets a server reading by the active model
+for its case's exam type (chest X-ray cases by the chest model, the breast ultrasound case, made
+from a BreastMNIST test image when that file is there, by the breast model): in-process on the
+embedded default, by the Celery workers when a broker is configured. Refuses to run with DEBUG off
+unless --force is given.
 """
 
 import datetime
+import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
-from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from PIL import Image as PILImage
 
 from accounts.models import CareRelationship, Role, User
 from accounts.services import care_relationship_create
@@ -26,7 +33,6 @@ from reports.models import AIAgreement
 from reports.services import report_create, report_sign
 
 DEFAULT_PASSWORD = "demo-Radiograph-2025"
-DEMO_MODEL = "chest-xray-pneumonia"
 
 USERS = [
     # username, role, first name, last name
@@ -55,6 +61,21 @@ CASES = [
     ("ben", "Chest radiograph from the clinic (DICOM)", ["dicom/RG1_J2KI.dcm"], True, None),
     ("ben", "New upload", ["chest_xray_kermany/NORMAL/IM-0003-0001.jpeg"], False, None),
 ]
+
+# A breast ultrasound case, from the first BreastMNIST test image, added only when that file is there.
+BREASTMNIST = "medmnist/breastmnist.npz"
+BREAST_CASE_TITLE = "Breast ultrasound of a lump"
+BREAST_IMAGE_NAME = "breastmnist-test-0.png"
+
+
+def breastmnist_png(npz_path: Path, index: int = 0) -> bytes:
+    """A BreastMNIST test image as a PNG, enlarged from 28x28 to 224x224 so that a person can see it
+    (the model's graph crops and resizes whatever size it is given)."""
+    with np.load(npz_path) as data:
+        pixels = data["test_images"][index]
+    buffer = io.BytesIO()
+    PILImage.fromarray(pixels).resize((224, 224), PILImage.BILINEAR).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def default_data_dir() -> Path:
@@ -88,7 +109,11 @@ class Command(BaseCommand):
                 if not CareRelationship.objects.filter(doctor=doctor, patient=patient, ended_at__isnull=True).exists():
                     care_relationship_create(created_by=admin, doctor=doctor, patient=patient)
         for username, title, files, submit, impression in CASES:
-            self._case(users[username], doctor, title, [data_dir / f for f in files], submit, impression)
+            uploads = {f.rsplit("/", 1)[-1]: (data_dir / f).read_bytes for f in files}
+            self._case(users[username], doctor, title, uploads, submit, impression)
+        if (data_dir / BREASTMNIST).is_file():
+            uploads = {BREAST_IMAGE_NAME: lambda: breastmnist_png(data_dir / BREASTMNIST)}
+            self._case(users["ana"], doctor, BREAST_CASE_TITLE, uploads, True, None, exam_type="breast_ultrasound")
 
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write("Sign in on the front page (patients, the doctor and the admin each land on their own page) with:")
@@ -120,23 +145,28 @@ class Command(BaseCommand):
             user.save(update_fields=["date_of_birth", "sex"])
         return user
 
-    def _case(self, patient: User, doctor: User, title: str, paths: list[Path], submit: bool, impression: str | None):
+    def _case(
+        self,
+        patient: User,
+        doctor: User,
+        title: str,
+        uploads: dict[str, Callable[[], bytes]],
+        submit: bool,
+        impression: str | None,
+        exam_type: str = "chest_xray",
+    ):
         case = Case.objects.filter(patient=patient, title=title).first()
         if case is None:
-            case = case_create(created_by=patient, patient=patient, title=title)
-        for path in paths:
-            if (
-                case.status == CaseStatus.DRAFT
-                and not Image.objects.filter(case=case, original_filename=path.name).exists()
-            ):
-                with path.open("rb") as handle:
-                    image_upload(case=case, uploaded_by=patient, file=File(handle, name=path.name))
+            case = case_create(created_by=patient, patient=patient, title=title, exam_type=exam_type)
+        for name, read in uploads.items():
+            if case.status == CaseStatus.DRAFT and not Image.objects.filter(case=case, original_filename=name).exists():
+                image_upload(case=case, uploaded_by=patient, file=ContentFile(read(), name=name))
         if submit and case.status == CaseStatus.DRAFT:
             case = case_submit(case=case, submitted_by=patient)
         if case.status != CaseStatus.DRAFT:
             for image in case.images.all():
                 if not Reading.objects.filter(image=image, runs_on=RunsOn.SERVER).exists():
-                    server_reading_request(case=case, image=image, requested_by=patient, model_name=DEMO_MODEL)
+                    server_reading_request(case=case, image=image, requested_by=patient)
             case.refresh_from_db()
         if impression and case.status in (CaseStatus.SUBMITTED, CaseStatus.AI_READ):
             # Cite the server's reading when it has finished (in-process it has); a normal study's
