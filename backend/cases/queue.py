@@ -4,14 +4,13 @@ Any doctor of the practice sees them, with only what she needs to decide to take
 one makes her the patient's doctor. One installation is one practice.
 """
 
-from datetime import date
-
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from rest_framework import status
 
+from accounts.ages import age_in_years
 from accounts.models import User
 from accounts.selectors import active_care
 from accounts.services import care_relationship_create
@@ -56,11 +55,10 @@ def queue_list(*, user: User, page: Page = list) -> list[Case]:
     )
 
 
-def age_in_years(date_of_birth: date | None, today: date | None = None) -> int | None:
-    if date_of_birth is None:
-        return None
-    today = today or timezone.localdate()
-    return today.year - date_of_birth.year - ((today.month, today.day) < (date_of_birth.month, date_of_birth.day))
+def patient_age(case: Case) -> int | None:
+    """The patient's age today in whole years, if she gave her date of birth."""
+    born = case.patient.date_of_birth
+    return None if born is None else age_in_years(born, timezone.localdate())
 
 
 @transaction.atomic

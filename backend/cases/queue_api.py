@@ -33,7 +33,7 @@ class QueuedCaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_patient_age(self, case: Case) -> int | None:
-        return queue.age_in_years(case.patient.date_of_birth)
+        return queue.patient_age(case)
 
 
 class QueueListView(AuditedListView):
