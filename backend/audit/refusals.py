@@ -45,9 +45,9 @@ def refusal_reason(response: HttpResponse) -> dict[str, Any]:
             fields = (error.get("details") or {}).get("fields") if isinstance(error.get("details"), dict) else None
             if isinstance(fields, dict):
                 reason["fields"] = sorted(str(name)[:64] for name in fields)[:MAX_FIELDS]
-    elif content_type.startswith("text/plain") and content:
-        # The admin sign-in's refusals are one plain sentence.
-        reason["message"] = content.decode("utf-8", "replace")[:MAX_MESSAGE]
+    elif content and len(content) <= MAX_MESSAGE and not content.lstrip().startswith(b"<"):
+        # The admin sign-in's refusals are one plain sentence (not a page).
+        reason["message"] = content.decode("utf-8", "replace")
     return reason
 
 

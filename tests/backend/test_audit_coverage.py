@@ -219,3 +219,20 @@ def test_every_refusal_of_a_signed_in_user_is_audited(world):
             if not events.exists():
                 unaudited_refusals.append((endpoint, role))
     assert not unaudited_refusals
+
+
+def test_every_refusal_the_matrix_expects_is_one_refused_event_with_its_status_and_reason(world):
+    """Anonymous callers included: each 4xx answer names its request, its status and its error code."""
+    missing = []
+    for endpoint, (_, _, expected) in sorted(MATRIX.items()):
+        for role, status in expected.items():
+            if not 400 <= status < 500:
+                continue
+            last_event = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            response, _ = call(world, endpoint, role)
+            refused = AuditEvent.objects.filter(id__gt=last_event, allowed=False)
+            request_ids = {str(event.request_id) for event in refused}
+            reasons = {(event.detail.get("status"), event.detail.get("code")) for event in refused}
+            if request_ids != {response["X-Request-ID"]} or reasons != {(status, response.json()["error"]["code"])}:
+                missing.append((endpoint, role, status, sorted(reasons, key=str)))
+    assert not missing
