@@ -1,27 +1,12 @@
-// What the portal shows of a case: its list entry, images and readings,
-// signed reports, the patient's history, and a reading as term/value rows.
-// Builders only (DOM nodes from API data); fetching stays in portal.js.
-import { bandOf } from './decision.js';
+// What the portal shows of a case: its list entry, images (as thumbnails) and readings,
+// signed reports, the patient's history, and a reading: in plain words, with the technical
+// details (model, where and how it ran, timings) behind a "Details" disclosure.
+// Builders only (DOM nodes from API data); fetching stays in portal.js. The wording is in plain_words.js.
 import { element } from './page.js';
-import { findingOf } from './reading_pairs.js';
+import { caseDatesText, dateText, historyText, percent, plainReadingRows, readingLine, statusText } from './plain_words.js';
 import { reportChains } from './report_chain.js';
 
-/** Case states in the patient's words. */
-const STATUS_TEXT = {
-  draft: 'draft (you can add images)',
-  submitted: 'sent to your doctor',
-  ai_read: 'read by the AI, waiting for a doctor',
-  in_review: 'a doctor is reviewing it',
-  reported: 'report signed',
-};
-
-/**
- * @param {string} status a case status from the API
- * @returns {string}
- */
-export function statusText(status) {
-  return STATUS_TEXT[status] ?? status;
-}
+export { plainMeaning, statusText } from './plain_words.js';
 
 /**
  * `<dt>`/`<dd>` pairs for a `<dl>`.
@@ -34,7 +19,7 @@ export function definitionList(rows) {
 }
 
 /**
- * One list item (a button) per case.
+ * One list item (a button) per case, with its state and when it was opened, sent and reported.
  *
  * @param {object[]} cases from GET /cases/
  * @param {{current: number|null, onOpen: (id: number) => void}} options
@@ -45,6 +30,7 @@ export function caseListItems(cases, { current, onOpen }) {
   return cases.map((c) => {
     const button = element('button', { type: 'button' }, [
       `${c.title} — `, element('span', { className: 'badge', textContent: statusText(c.status) }),
+      element('span', { className: 'case-dates', textContent: caseDatesText(c) }),
     ]);
     button.dataset.caseId = c.id;
     button.setAttribute('aria-current', String(c.id === current));
@@ -52,8 +38,6 @@ export function caseListItems(cases, { current, onOpen }) {
     return element('li', {}, [button]);
   });
 }
-
-const RAN_ON = { browser: 'read in the browser,', server: 'read on the server,' };
 
 /**
  * A byte count as people read it.
@@ -68,20 +52,83 @@ export function fileSize(bytes) {
 }
 
 /**
- * One list item per image, with the readings of that image.
+ * A "Details" disclosure holding technical rows (model, where and how it ran, timings).
+ *
+ * @param {[string, string][]} rows
+ * @returns {HTMLDetailsElement}
+ */
+export function detailsDisclosure(rows) {
+  return element('details', { className: 'technical' }, [
+    element('summary', { textContent: 'Details' }),
+    element('dl', {}, definitionList(rows)),
+  ]);
+}
+
+/**
+ * A reading as shown on the page: plain rows, then the technical ones behind "Details".
+ *
+ * @param {[string, string][]} plain
+ * @param {[string, string][]} technical
+ * @returns {HTMLElement[]}
+ */
+export function readingBlock(plain, technical) {
+  return [element('dl', {}, definitionList(plain)), detailsDisclosure(technical)];
+}
+
+const RAN_ON = { browser: 'in the browser', server: 'on the server' };
+
+/**
+ * The technical rows of a stored reading.
+ *
+ * @param {object} r from the readings API
+ * @returns {[string, string][]}
+ */
+function storedReadingDetails(r) {
+  return [
+    ['Model', `${r.model_name} ${r.model_version}`],
+    ['Ran', [RAN_ON[r.runs_on] ?? r.runs_on, r.backend && `(${r.backend})`].filter(Boolean).join(' ')],
+    ...(r.score != null ? [['Score', `${percent(r.score)}, threshold ${percent(r.threshold)}`]] : []),
+    ...(r.latency_ms != null ? [['Time', `${Number(r.latency_ms).toFixed(0)} ms`]] : []),
+  ];
+}
+
+/**
+ * One list item per image: her image as a thumbnail (the server's preview), its name and date,
+ * its AI readings in plain words with their details, and a button to withdraw it when allowed.
  *
  * @param {object[]} images from GET /cases/<id>/images/
  * @param {object[]} readings from GET /cases/<id>/readings/
+ * @param {{metadataOf?: (reading: object) => object|null, canWithdraw?: boolean,
+ *   onWithdraw?: (image: object, button: HTMLButtonElement) => void}} [options]
  * @returns {HTMLElement[]}
  */
-export function readingItems(images, readings) {
+export function readingItems(images, readings, { metadataOf = () => null, canWithdraw = false, onWithdraw } = {}) {
   if (!images.length) return [element('li', { textContent: 'None yet.' })];
   return images.map((image) => {
+    const name = image.original_filename || `image ${image.id}`;
+    const added = dateText(image.created_at);
     const own = readings.filter((r) => r.image === image.id);
-    const text = own.length
-      ? own.map((r) => `${readingSummary(r)} (${r.model_name} ${r.model_version}, ${[RAN_ON[r.runs_on] ?? r.runs_on, r.backend].filter(Boolean).join(' ')})`).join('; ')
-      : 'no reading yet';
-    return element('li', { textContent: `${image.original_filename || `image ${image.id}`}: ${text}` });
+    const readingNodes = own.length
+      ? own.map((r) => element('div', { className: 'stored-reading' }, [
+        element('p', {}, [element('strong', { textContent: 'AI reading: ' }), readingLine(r, metadataOf(r))]),
+        detailsDisclosure(storedReadingDetails(r)),
+      ]))
+      : [element('p', { textContent: 'Not read yet.' })];
+    const text = element('div', { className: 'image-text' }, [
+      element('p', { className: 'image-name', textContent: `${name}, added ${added}` }),
+      ...readingNodes,
+    ]);
+    if (canWithdraw && onWithdraw) {
+      const button = element('button', { type: 'button', className: 'secondary', textContent: 'Withdraw this image' });
+      button.setAttribute('aria-label', `Withdraw ${name}`);
+      button.addEventListener('click', () => onWithdraw(image, button));
+      text.append(element('p', {}, [button]));
+    }
+    const thumbnail = element('img', {
+      className: 'thumbnail', src: `/api/v1/images/${image.id}/preview/`, alt: `Your image ${name}, added ${added}`,
+      width: 96, height: 96,
+    });
+    return element('li', { className: 'image-item' }, [thumbnail, text]);
   });
 }
 
@@ -102,11 +149,11 @@ export function reportItems(reports) {
     article.className = 'amended-report';
     article.prepend(element('p', { className: 'amended' }, [
       element('strong', { textContent: 'Amended on ' }),
-      element('time', { dateTime: current.signed_at, textContent: new Date(current.signed_at).toLocaleDateString() }),
+      element('time', { dateTime: current.signed_at, textContent: dateText(current.signed_at) }),
       `: ${current.amendment_reason}`,
     ]));
     article.append(...replaced.map((r) => element('details', { className: 'replaced-report' }, [
-      element('summary', { textContent: `The report it replaced, signed on ${new Date(r.signed_at).toLocaleDateString()}` }),
+      element('summary', { textContent: `The report it replaced, signed on ${dateText(r.signed_at)}` }),
       ...reportBody(r),
     ])));
     return article;
@@ -131,7 +178,7 @@ function reportBody(r) {
 }
 
 /**
- * The patient's timeline.
+ * A patient's timeline as her doctor reads it.
  *
  * @param {object[]} entries from GET /patients/<id>/history/
  * @returns {HTMLElement[]}
@@ -145,70 +192,17 @@ export function historyItems(entries) {
 }
 
 /**
- * A reading in a few words: its label, or why there is none.
+ * The patient's own timeline, in plain words.
  *
- * @param {object} reading from the readings API
- * @returns {string}
+ * @param {object[]} entries from GET /patients/<id>/history/
+ * @returns {HTMLElement[]}
  */
-function readingSummary(reading) {
-  if (reading.status === 'refused') return `not read: ${reading.refusal}`;
-  return reading.label || reading.status;
-}
-
-const percent = (p) => `${(p * 100).toFixed(1)} %`;
-
-/**
- * What a binary reading means, said plainly to a patient, by its band (or,
- * for packages without bands, by the decision).
- *
- * @param {{index: number}|null} band
- * @param {boolean} flagged at or above the threshold
- * @param {string} finding the positive label, e.g. "pneumonia"
- * @returns {string}
- */
-export function plainMeaning(band, flagged, finding) {
-  const index = band ? band.index : flagged ? 2 : 0;
-  return [
-    `The model found little sign of ${finding} in this image.`,
-    `The model cannot tell from this image whether there are signs of ${finding}.`,
-    `The model found signs that may mean ${finding} in this image.`,
-  ][index];
-}
-
-/**
- * The rows every reading shows: the label, the probability of the finding with its band, and what it means.
- *
- * @param {{label: string, probability: number, score: number|null, flagged: boolean,
- *   band: object|null}} reading
- * @param {string|null} finding the positive label of a binary model ("pneumonia"); null for multi-class
- * @returns {[string, string][]}
- */
-function findingRows({ label, probability, score, flagged, band }, finding) {
-  if (score == null || !finding) return [['Reading', label], ['Probability', percent(probability)]];
-  return [
-    ['Reading', label],
-    [`Probability of ${finding}`, band ? `${percent(score)} (${band.name})` : percent(score)],
-    ['What this means', plainMeaning(band, flagged, finding)],
-  ];
-}
-
-/**
- * Rows describing a reading made in this browser; a refused image has only why.
- *
- * @param {import('./model.js').Reading} reading
- * @param {number} totalMs decode, model and drawing
- * @param {object} metadata the model package's
- * @returns {[string, string][]}
- */
-export function browserReadingRows(reading, totalMs, metadata) {
-  const finding = metadata.positive_class == null ? null : metadata.label_names[metadata.positive_class];
-  const first = reading.status === 'refused' ? [['Reading', `none. ${reading.refusal}`]] : findingRows(reading, finding);
-  return [
-    ...first,
-    ['Model', `${reading.model.name} ${reading.model.version}`],
-    ['Ran on', `this browser (${reading.backend})`],
-    ['Time', `${totalMs.toFixed(0)} ms in all, model ${reading.latencyMs.toFixed(0)} ms`],
-  ];
+export function patientHistoryItems(entries) {
+  if (!entries.length) return [element('li', { textContent: 'Nothing yet.' })];
+  return entries.map((entry) => element('li', {}, [
+    element('time', { dateTime: entry.at, textContent: new Date(entry.at).toLocaleString() }),
+    ` — ${historyText(entry)}`,
+  ]));
 }
 
 /** Why an image was read on the server rather than in the browser, in the patient's words. */
@@ -219,27 +213,41 @@ export const SERVER_REASONS = {
 };
 
 /**
- * Rows describing a reading the server made instead of this browser; a refused image has only why.
+ * A reading made in this browser: plain rows, and the technical ones behind "Details".
+ * A refused image has only why.
+ *
+ * @param {import('./model.js').Reading} reading
+ * @param {number} totalMs decode, model and drawing
+ * @param {object} metadata the model package's
+ * @param {string} fileName
+ * @returns {HTMLElement[]}
+ */
+export function browserReadingBlock(reading, totalMs, metadata, fileName) {
+  const plain = reading.status === 'refused'
+    ? [['Result', `Not read. ${reading.refusal}`]]
+    : plainReadingRows({ ...reading, probabilities: reading.probabilitiesByLabel }, metadata);
+  return readingBlock([['Image', fileName], ...plain, ['Where', 'read in this browser; nothing has been sent']], [
+    ['Model', `${reading.model.name} ${reading.model.version}`],
+    ['Ran on', `this browser (${reading.backend})`],
+    ...(reading.score != null ? [['Score', `${percent(reading.score)}, threshold ${percent(reading.threshold)}`]] : []),
+    ['Time', `${totalMs.toFixed(0)} ms in all, model ${reading.latencyMs.toFixed(0)} ms`],
+  ]);
+}
+
+/**
+ * A reading the server made instead of this browser: plain rows, and the technical ones behind
+ * "Details". A refused image has only why.
  *
  * @param {object} reading from the readings API
  * @param {keyof SERVER_REASONS} reason
  * @param {object|null} metadata the model package's (null: unknown, then no band)
- * @returns {[string, string][]}
+ * @param {string} fileName
+ * @returns {HTMLElement[]}
  */
-export function serverReadingRows(reading, reason, metadata) {
-  const first = reading.status === 'refused'
-    ? [['Reading', `none. ${reading.refusal}`]]
-    : findingRows({
-      label: reading.label,
-      probability: reading.probabilities[reading.label],
-      score: reading.score,
-      flagged: reading.flagged,
-      band: metadata ? bandOf(reading.score, metadata) : null,
-    }, findingOf(reading, metadata));
-  return [
-    ...first,
-    ['Model', `${reading.model_name} ${reading.model_version}`],
-    ['Ran on', `the server (${reading.backend}), because ${SERVER_REASONS[reason] ?? SERVER_REASONS.file}`],
-    ['Time', `${Number(reading.latency_ms ?? 0).toFixed(0)} ms on the server`],
-  ];
+export function serverReadingBlock(reading, reason, metadata, fileName) {
+  const plain = reading.status === 'refused'
+    ? [['Result', `Not read. ${reading.refusal}`]]
+    : plainReadingRows(reading, metadata);
+  const where = `read on the server, because ${SERVER_REASONS[reason] ?? SERVER_REASONS.file}`;
+  return readingBlock([['Image', fileName], ...plain, ['Where', where]], storedReadingDetails(reading));
 }

@@ -3,7 +3,7 @@
 // work is in portal_cases.js, portal_reading.js and portal_upload.js.
 import { chooseBackend } from './browser_model.js';
 import { $, act, onSubmit, setStatus } from './page.js';
-import { createCase, refreshCases, submitCase } from './portal_cases.js';
+import { createCase, refreshCases, submitCase, withdrawCase } from './portal_cases.js';
 import { prepareModel, readFile, readOnServerChosen, rememberReadOnServer, showReadingMode } from './portal_reading.js';
 import { state } from './portal_state.js';
 import { addToCase } from './portal_upload.js';
@@ -76,7 +76,7 @@ onSubmit('new-case-form', async (form) => {
 });
 $('file').addEventListener('change', () => {
   const file = $('file').files[0];
-  if (file) act(() => readFile(file));
+  if (file) act(() => readFile(file), $('file'));
 });
 // Dropping a file anywhere on the zone reads it like choosing it (only while images can be added).
 $('drop-zone').addEventListener('dragover', (event) => {
@@ -90,25 +90,27 @@ $('drop-zone').addEventListener('drop', (event) => {
   if ($('file').disabled) return;
   event.preventDefault();
   const file = event.dataTransfer.files[0];
-  if (file) act(() => readFile(file));
+  if (file) act(() => readFile(file), $('file'));
 });
-$('add-to-case').addEventListener('click', () => act(addToCase));
+$('add-to-case').addEventListener('click', () => act(addToCase, $('add-to-case')));
 $('read-on-server').addEventListener('change', () => {
   const onServer = $('read-on-server').checked;
   rememberReadOnServer(onServer);
   showReadingMode();
-  if (state.file) act(() => readFile(state.file)); // offer the chosen file the new way
+  if (state.file) act(() => readFile(state.file), $('file')); // offer the chosen file the new way
   else if (!onServer && state.user) prepareModel().catch(() => {}); // shown in the fallback notice
 });
-$('submit-case').addEventListener('click', () => act(submitCase));
+$('submit-case').addEventListener('click', () => act(submitCase, $('submit-case')));
+$('withdraw-case').addEventListener('click', () => act(withdrawCase, $('withdraw-case')));
 $('turn-on-second-factor').addEventListener('click', () => act(async () => {
   $('workspace').hidden = true;
   await askSecondFactor({ ...state.user, second_factor: 'enrolment_required' }, showSignedIn);
 }));
 
-// Already signed in (session cookie)? Go straight to the cases.
+// Already signed in (session cookie)? Go straight to the cases. No control started it: its
+// messages stay at the top of the page.
 act(async () => {
   const user = await currentUser();
   if (user) await continueSignIn(user);
   else showSignedOut();
-});
+}, null);

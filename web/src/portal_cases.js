@@ -1,8 +1,10 @@
-// Portal: the patient's cases: the list and her history, opening one, opening a new one, and
-// sending one to her doctor.
+// Portal: the patient's cases: the list and her history, opening one, opening a new one,
+// sending one to her doctor, and withdrawing a draft case or an image not yet reviewed.
 import { api } from './api.js';
-import { caseListItems, historyItems, readingItems, reportItems, statusText } from './cases.js';
+import { caseListItems, patientHistoryItems, readingItems, reportItems, statusText } from './cases.js';
+import { packageMetadata } from './model_packages.js';
 import { $, act, setStatus } from './page.js';
+import { caseDatesText } from './plain_words.js';
 import { clearReading } from './portal_reading.js';
 import { state } from './portal_state.js';
 
@@ -10,8 +12,11 @@ import { state } from './portal_state.js';
 export async function refreshCases() {
   const page = await api('/cases/?page_size=100');
   state.cases = page.results ?? page;
-  $('case-list').replaceChildren(...caseListItems(state.cases, { current: state.caseId, onOpen: (id) => act(() => openCase(id)) }));
-  $('history').replaceChildren(...historyItems(await api(`/patients/${state.user.id}/history/`)));
+  $('case-list').replaceChildren(...caseListItems(state.cases, {
+    current: state.caseId,
+    onOpen: (id) => act(() => openCase(id), $('case-list').querySelector(`[data-case-id="${id}"]`)),
+  }));
+  $('history').replaceChildren(...patientHistoryItems(await api(`/patients/${state.user.id}/history/`)));
 }
 
 /**
@@ -24,6 +29,8 @@ export async function openCase(caseId, { keepReading = false } = {}) {
   setStatus('Opening the case…');
   state.caseId = caseId;
   if (!keepReading) clearReading();
+  $('case-readings-note').textContent = '';
+  $('case-list-note').textContent = '';
   const [detail, images, readings, reports] = await Promise.all([
     api(`/cases/${caseId}/`),
     api(`/cases/${caseId}/images/`),
@@ -33,9 +40,15 @@ export async function openCase(caseId, { keepReading = false } = {}) {
   $('case').hidden = false;
   $('case-title').textContent = detail.title;
   $('case-status').textContent = statusText(detail.status);
+  $('case-dates').textContent = caseDatesText(detail);
+  $('withdraw-case-block').hidden = detail.status !== 'draft';
   $('file').disabled = detail.status !== 'draft';
   $('submit-block').hidden = detail.status !== 'draft' || images.length === 0;
-  $('case-readings').replaceChildren(...readingItems(images, readings));
+  $('case-readings').replaceChildren(...readingItems(images, readings, {
+    metadataOf: await metadataOfReadings(readings),
+    canWithdraw: imagesWithdrawable(detail, images),
+    onWithdraw: (image, button) => act(() => withdrawImage(image), button),
+  }));
   $('case-reports').replaceChildren(...reportItems(reports));
   // Move keyboard and screen-reader focus to the case just opened (not after an upload).
   if (!keepReading) $('case-title').focus();
@@ -65,4 +78,64 @@ export async function submitCase() {
   await openCase(state.caseId);
   await refreshCases();
   setStatus('Your case was sent to your doctor.');
+}
+
+/**
+ * The model package metadata of each reading (for its bands), fetched once per version.
+ *
+ * @param {object[]} readings
+ * @returns {Promise<(reading: object) => object|null>}
+ */
+async function metadataOfReadings(readings) {
+  const keys = [...new Set(readings.map((r) => `${r.model_name}@${r.model_version}`))];
+  const found = new Map(await Promise.all(keys.map(async (key) => [key, await packageMetadata(...key.split('@'))])));
+  return (r) => found.get(`${r.model_name}@${r.model_version}`) ?? null;
+}
+
+/**
+ * Whether her images may still leave the case: until a doctor starts a report, and never the
+ * only image of a case sent already (the server holds the same rules).
+ */
+function imagesWithdrawable(detail, images) {
+  if (detail.status === 'draft') return true;
+  return ['submitted', 'ai_read'].includes(detail.status) && images.length > 1;
+}
+
+/**
+ * Withdraw one of her images, once she confirms: it leaves the case for everyone (it stays in
+ * the clinic's records).
+ *
+ * @param {object} image from GET /cases/<id>/images/
+ */
+export async function withdrawImage(image) {
+  const name = image.original_filename || `image ${image.id}`;
+  if (!window.confirm(`Withdraw ${name} from this case? Nobody will see it in the case any more.`)) {
+    setStatus(`${name} stays in your case.`);
+    return;
+  }
+  setStatus(`Withdrawing ${name}…`);
+  await api(`/images/${image.id}/withdraw/`, { method: 'POST' });
+  await openCase(state.caseId, { keepReading: true });
+  await refreshCases();
+  $('case-readings-note').textContent = `${name} was withdrawn from your case.`;
+  setStatus(`${name} was withdrawn from your case.`);
+  $('case-readings-title').focus();
+}
+
+/** Withdraw the open draft case, once she confirms: it leaves her list (it stays in the clinic's records). */
+export async function withdrawCase() {
+  const title = $('case-title').textContent;
+  if (!window.confirm(`Withdraw the draft case “${title}”? It and its images leave your list.`)) {
+    setStatus('The case stays as it is.');
+    return;
+  }
+  setStatus('Withdrawing the case…');
+  await api(`/cases/${state.caseId}/withdraw/`, { method: 'POST' });
+  state.caseId = null;
+  clearReading();
+  $('case').hidden = true;
+  await refreshCases();
+  $('case-list-note').textContent = `The case “${title}” was withdrawn.`;
+  setStatus(`The case “${title}” was withdrawn.`);
+  $('cases-title').focus();
 }

@@ -1,12 +1,12 @@
 // Portal: reading the chosen X-ray in this browser and showing the reading, or, when she chose
 // it or the browser cannot, offering to have the server read it once it is added to her case.
 import { loadActiveModel } from './browser_model.js';
-import { browserReadingRows, definitionList, fileSize } from './cases.js';
+import { browserReadingBlock, definitionList, detailsDisclosure, fileSize } from './cases.js';
 import { noHeatmapText } from './decision.js';
 import { heatmapLegend } from './heatmap_legend.js';
 import { drawReading, readImage } from './inference.js';
 import { CHEST_XRAY_MODEL } from './model_packages.js';
-import { $, setStatus } from './page.js';
+import { $, element, setStatus } from './page.js';
 import { state } from './portal_state.js';
 import { fileRefusal } from './read_image.js';
 
@@ -35,10 +35,23 @@ export function rememberReadOnServer(onServer) {
 
 let modelLoading = null;
 
+/**
+ * The model loader's progress in the patient's words: how far it is, without the model's name,
+ * version or TF.js backend (those are in each reading's details).
+ *
+ * @param {string} text what the loader says, e.g. "Loading chest-xray-pneumonia 2.0.0… 45%"
+ * @returns {string}
+ */
+export function plainLoadingText(text) {
+  if (/ready/i.test(text)) return 'This browser is ready to read your images.';
+  const done = text.match(/(\d+)%\s*$/);
+  return `Getting this browser ready to read your images…${done ? ` ${done[1]}%` : ''}`;
+}
+
 /** Load the active model once; later calls share the same promise, and a failure lets the next call try again. */
 export function prepareModel() {
   if (!modelLoading) {
-    modelLoading = loadActiveModel(CHEST_XRAY_MODEL, { onStatus: setStatus });
+    modelLoading = loadActiveModel(CHEST_XRAY_MODEL, { onStatus: (text) => setStatus(plainLoadingText(text)) });
     modelLoading.then((model) => {
       state.model = model;
       state.modelError = null;
@@ -126,10 +139,10 @@ export async function readFile(file) {
     ? `The X-ray, with the heat map of the evidence for ${reading.heatmapLabel ?? reading.label} over its centre square`
     : 'The X-ray');
   showHeatmapInfo(reading);
-  $('result').replaceChildren(...definitionList([['Image', file.name], ...browserReadingRows(reading, totalMs, model.metadata)]));
+  $('result').replaceChildren(...browserReadingBlock(reading, totalMs, model.metadata, file.name));
   $('reading').hidden = false;
   $('add-to-case').disabled = false;
-  setStatus(`Read ${file.name} in ${totalMs.toFixed(0)} ms. Nothing has been sent.`);
+  setStatus(`Read ${file.name} in this browser. Nothing has been sent.`);
 }
 
 /** Clear the reading shown, and the file chosen, as when another case opens. */
@@ -182,7 +195,7 @@ function showRefused(file, reading, totalMs) {
   showHeatmapInfo(null);
   $('refusal').textContent = reading.refusal;
   $('refusal').hidden = false;
-  $('result').replaceChildren(...definitionList([['Image', file.name], ...browserReadingRows(reading, totalMs, state.model.metadata)]));
+  $('result').replaceChildren(...browserReadingBlock(reading, totalMs, state.model.metadata, file.name));
   $('reading').hidden = false;
   $('add-to-case').disabled = false;
   setStatus(`${file.name} was not read: ${reading.refusal} Nothing has been sent.`);
@@ -200,12 +213,12 @@ function offerServerReading(file, reason, error) {
   $('canvas').hidden = true;
   $('refusal').hidden = true;
   showHeatmapInfo(null);
-  $('result').replaceChildren(...definitionList([
+  $('result').replaceChildren(element('dl', {}, definitionList([
     ['Image', `${file.name} (${fileSize(file.size)})`],
     ['Reading', reason === 'chosen'
       ? 'on the server, once you add the image to your case.'
-      : `not possible in this browser (${error.message}). If you add the image to your case, the server reads it instead.`],
-  ]));
+      : 'not possible in this browser. If you add the image to your case, the server reads it instead.'],
+  ])), ...(error ? [detailsDisclosure([['Why', error.message]])] : []));
   $('reading').hidden = false;
   $('add-to-case').textContent = 'Add to my case (read on the server)';
   $('add-to-case').disabled = false;

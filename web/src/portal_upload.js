@@ -1,7 +1,7 @@
 // Portal: adding the chosen image to the open case, with the reading made in this browser, or
 // for the server to read.
 import { api, upload } from './api.js';
-import { definitionList, fileSize, serverReadingRows } from './cases.js';
+import { fileSize, serverReadingBlock } from './cases.js';
 import { browserReadingPayload } from './inference.js';
 import { CHEST_XRAY_MODEL, packageMetadata } from './model_packages.js';
 import { $, setStatus } from './page.js';
@@ -79,16 +79,18 @@ async function serverReading(caseId, image) {
     throw new Error('the server has not read the image yet; it will appear in your case when it has');
   }
   const metadata = await packageMetadata(reading.model_name, reading.model_version);
-  const rows = serverReadingRows(reading, state.serverReason, metadata);
-  $('result').replaceChildren(...definitionList([['Image', image.original_filename], ...rows]));
+  $('result').replaceChildren(...serverReadingBlock(reading, state.serverReason, metadata, image.original_filename));
   $('refusal').textContent = reading.refusal ?? '';
   $('refusal').hidden = reading.status !== 'refused';
   return reading;
 }
 
-/** Show the case with the image just added; focus moves to its list, since the button is now disabled. */
+/**
+ * Show the case with the image just added. Focus moves to the message beside the button (the
+ * button is now disabled), so that she reads what happened where she acted.
+ */
 async function showAdded(caseId) {
   await openCase(caseId, { keepReading: true });
   await refreshCases();
-  $('case-readings-title').focus();
+  $('add-to-case-status')?.focus();
 }
