@@ -22,9 +22,18 @@ class UserManager(BaseUserManager):
         return super().create_superuser(username, email, password, **extra_fields)
 
 
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+
+
 class User(AbstractUser):
     email = models.EmailField(unique=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
+    # A patient's age and sex, shown to her doctors beside her images; both optional.
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=8, choices=Sex.choices, blank=True)
     # Bumped by "log out everywhere": part of the session hash, so every session dies with it.
     session_generation = models.PositiveIntegerField(default=0, editable=False)
 

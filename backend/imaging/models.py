@@ -27,6 +27,8 @@ class Image(models.Model):
     original = models.FileField(max_length=200)
     preview = models.FileField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    # An image the patient withdrew before review: hidden from the case, kept (and audited) for the record.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
