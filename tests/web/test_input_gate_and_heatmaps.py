@@ -276,9 +276,15 @@ def test_the_demo_page_reads_with_the_active_version_as_the_portal_does(portal_s
     for query in ("", f"?model={CHEST}"):
         page.goto(f"{live_server.url}/static/web/demo.html{query}")
         page.evaluate("window.inference.ready")
+        assert page.input_value("#model-name") == CHEST, query
         assert page.input_value("#model") == active[CHEST]["base_url"], query
-        offered = page.eval_on_selector_all("#known-models option", "options => options.map((o) => o.value)")
-        assert active[CHEST]["base_url"] in offered and len(offered) >= 3, offered
+        offered = page.eval_on_selector_all("#model-name option", "options => options.map((o) => o.value)")
+        assert sorted(offered) == sorted(active), offered
+    # Choosing another model offers its versions, its active one preselected.
+    page.select_option("#model-name", "breast-ultrasound-malignancy")
+    assert page.input_value("#model") == active["breast-ultrasound-malignancy"]["base_url"]
+    assert page.text_content("#model-reads") == "Reads breast ultrasound images."
+    page.select_option("#model-name", CHEST)
     info = page.evaluate("(url) => window.inference.load(url)", page.input_value("#model"))
     assert (info["name"], info["version"]) == (CHEST, active[CHEST]["version"])
     assert page.is_hidden("#data-note")  # measured on real scans

@@ -1,7 +1,7 @@
 // The model in this browser: TF.js's backend, chosen once per page, and the active version of a
 // model loaded from the API's list. No page elements here: progress is reported through onStatus.
 import { loadModel, selectBackend } from './inference.js';
-import { activePackage } from './model_packages.js';
+import { activePackage, activePackageForExamType } from './model_packages.js';
 
 let backendReady = null;
 
@@ -25,6 +25,22 @@ export function chooseBackend() {
  *   will not load; the server still reads images then
  */
 export async function loadActiveModel(name, { onStatus }) {
+  return loadChosenPackage(() => activePackage(name), { onStatus });
+}
+
+/**
+ * Load the active model for an exam type (the package whose metadata names it), on this page's backend.
+ *
+ * @param {string} examType e.g. "breast_ultrasound"
+ * @param {{onStatus: (text: string) => void}} options what is happening, in a sentence
+ * @returns {Promise<import('./model.js').Classifier>}
+ * @throws {Error} as loadActiveModel; also when no active model reads that exam type
+ */
+export async function loadActiveModelForExamType(examType, { onStatus }) {
+  return loadChosenPackage(() => activePackageForExamType(examType), { onStatus });
+}
+
+async function loadChosenPackage(choose, { onStatus }) {
   let backendName;
   try {
     backendName = await chooseBackend();
@@ -32,7 +48,7 @@ export async function loadActiveModel(name, { onStatus }) {
     throw modelUnavailable(error);
   }
   onStatus('Finding the current model…');
-  const pkg = await activePackage(name);
+  const pkg = await choose();
   const loading = `Loading model ${pkg.name} ${pkg.version} on ${backendName}…`;
   onStatus(loading);
   let model;

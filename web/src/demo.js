@@ -4,11 +4,11 @@
 import { bandOf, noHeatmapText, operatingPoint, trainingDataNote } from './decision.js';
 import { heatmapLegend } from './heatmap_legend.js';
 import { drawReading, loadModel, readImage, selectBackend, UnsupportedInBrowserError } from './inference.js';
-import { activePackage, CHEST_XRAY_MODEL, modelPackages } from './model_packages.js';
+import { CHEST_XRAY_MODEL, modelPackages } from './model_packages.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
-const state = { model: null, pixels: null, reading: null, needsSignIn: false };
+const state = { model: null, pixels: null, reading: null, needsSignIn: false, packages: [], extraUrl: null };
 
 /** Pick the backend once for the page: `?backend=wasm|webgl|cpu`, else automatic. */
 const backendReady = selectBackend(params.get('backend') ? { order: [params.get('backend')] } : {});
@@ -123,28 +123,47 @@ async function run(task) {
 }
 
 /**
- * Offer the versions the server has (active ones first) and fill in the one to load:
- * `?model=` as given when it is a URL, the active version when it is a model's name,
- * else the active version of CHEST_XRAY_MODEL. Served without the API (a plain file
- * server), the field stays as `?model=` left it.
+ * Offer the models the server has installed (GET /api/v1/models/), one per name with the exam type
+ * it reads, and the versions of the chosen one with its active version preselected. `?model=` may
+ * name the model to preselect, or give a package URL to offer as well. Served without the API (a
+ * plain file server) the lists stay empty and the page loads what `window.inference.load` is given.
  */
 async function chooseModel() {
-  const wanted = params.get('model') ?? CHEST_XRAY_MODEL;
-  const isUrl = wanted.includes('/');
-  if (isUrl) $('model').value = wanted;
-  let packages;
+  const wanted = params.get('model');
+  if (wanted?.includes('/')) state.extraUrl = wanted;
   try {
-    packages = await modelPackages();
+    state.packages = await modelPackages();
   } catch (error) {
     // No API here (a plain file server), or a server that shows its models to signed-in users only.
     if (error.status === 401 || error.status === 403) state.needsSignIn = true;
-    return;
+    state.packages = [];
   }
-  const ordered = [...packages].sort((a, b) => Number(b.active) - Number(a.active));
-  $('known-models').replaceChildren(...ordered.map((p) => Object.assign(document.createElement('option'), {
-    value: p.base_url, textContent: `${p.name} ${p.version}${p.active ? ' (active)' : ''}`,
+  const names = [...new Set(state.packages.map((p) => p.name))];
+  $('model-name').replaceChildren(...names.map((name) => {
+    const reads = state.packages.find((p) => p.name === name).exam_type_label;
+    return Object.assign(document.createElement('option'), { value: name, textContent: reads ? `${name} (${reads})` : name });
+  }));
+  if (state.extraUrl) {
+    $('model-name').append(Object.assign(document.createElement('option'), { value: '', textContent: 'the package at the address given' }));
+  }
+  const preselected = state.extraUrl ? '' : names.includes(wanted) ? wanted : names.includes(CHEST_XRAY_MODEL) ? CHEST_XRAY_MODEL : names[0];
+  $('model-name').value = preselected ?? '';
+  offerVersions();
+}
+
+/** The versions of the chosen model, the active one preselected, and what that model reads. */
+function offerVersions() {
+  const name = $('model-name').value;
+  const versions = state.packages.filter((p) => p.name === name);
+  $('model').replaceChildren(...(name ? versions : []).map((p) => Object.assign(document.createElement('option'), {
+    value: p.base_url, textContent: `${p.version}${p.active ? ' (active)' : ''}`, selected: p.active,
   })));
-  if (!isUrl) $('model').value = (await activePackage(wanted)).base_url;
+  if (!name && state.extraUrl) {
+    $('model').append(Object.assign(document.createElement('option'), { value: state.extraUrl, textContent: state.extraUrl }));
+  }
+  const reads = versions.find((p) => p.active)?.exam_type_label;
+  $('model-reads').textContent = reads ? `Reads ${reads.charAt(0).toLowerCase()}${reads.slice(1)} images.` : '';
+  $('model-reads').hidden = !reads;
 }
 
 $('backend').value = params.get('backend') ?? '';
@@ -153,6 +172,7 @@ $('backend').addEventListener('change', () => {
   if (!$('backend').value) params.delete('backend');
   location.search = params.toString();
 });
+$('model-name').addEventListener('change', offerVersions);
 $('load').addEventListener('click', () => run(() => load($('model').value)).catch(() => {}));
 $('file').addEventListener('change', () => {
   const file = $('file').files[0];
@@ -165,8 +185,8 @@ const modelChosen = chooseModel().catch(showError);
 const ready = backendReady.then(
   async (backend) => {
     await modelChosen;
-    const next = $('model').value ? 'Load the model.'
-      : state.needsSignIn ? 'Sign in to be offered the active models, or enter a model package URL.' : 'Enter a model package URL.';
+    const next = $('model').value ? 'Choose a model and load it.'
+      : state.needsSignIn ? 'Sign in to be offered the installed models.' : 'The server offers no models.';
     setStatus(`TensorFlow.js backend: ${backend}. ${next}`);
     return backend;
   },

@@ -1,11 +1,13 @@
 // Portal: reading the chosen X-ray in this browser and showing the reading, or, when she chose
 // it or the browser cannot, offering to have the server read it once it is added to her case.
-import { loadActiveModel } from './browser_model.js';
+import { api } from './api.js';
+import { loadActiveModelForExamType } from './browser_model.js';
 import { browserReadingBlock, definitionList, detailsDisclosure, fileSize } from './cases.js';
 import { noHeatmapText } from './decision.js';
 import { heatmapLegend } from './heatmap_legend.js';
-import { drawReading, readImage } from './inference.js';
-import { CHEST_XRAY_MODEL } from './model_packages.js';
+import { dicomHeader, drawReading, readImage, sniffImageType, toBytes } from './inference.js';
+import { examTypeLabel, examTypeSwitchedText, fileFieldLabel, otherExamTypeText, proposedExamType } from './exam_types.js';
+import { modelPackages } from './model_packages.js';
 import { $, element, setStatus } from './page.js';
 import { state } from './portal_state.js';
 import { fileRefusal } from './read_image.js';
@@ -33,7 +35,8 @@ export function rememberReadOnServer(onServer) {
   }
 }
 
-let modelLoading = null;
+/** The model for each exam type, loading or loaded: exam type -> promise of the model. */
+const modelLoading = new Map();
 
 /**
  * The model loader's progress in the patient's words: how far it is, without the model's name,
@@ -48,22 +51,87 @@ export function plainLoadingText(text) {
   return `Getting this browser ready to read your images…${done ? ` ${done[1]}%` : ''}`;
 }
 
-/** Load the active model once; later calls share the same promise, and a failure lets the next call try again. */
-export function prepareModel() {
-  if (!modelLoading) {
-    modelLoading = loadActiveModel(CHEST_XRAY_MODEL, { onStatus: (text) => setStatus(plainLoadingText(text)) });
-    modelLoading.then((model) => {
+/**
+ * Load the active model for the open case's exam type (chest X-ray before a case is open), once
+ * per exam type; later calls share the same promise, and a failure lets the next call try again.
+ *
+ * @param {string} [examType]
+ * @returns {Promise<import('./model.js').Classifier>}
+ */
+export function prepareModel(examType = state.examType) {
+  if (!modelLoading.has(examType)) {
+    const loading = loadActiveModelForExamType(examType, { onStatus: (text) => setStatus(plainLoadingText(text)) });
+    modelLoading.set(examType, loading);
+    loading.then((model) => {
+      if (state.examType !== examType) return; // another case opened meanwhile
       state.model = model;
       state.modelError = null;
       showReadingMode();
     }, (error) => {
-      modelLoading = null;
+      modelLoading.delete(examType);
+      if (state.examType !== examType) return;
+      state.model = null;
       state.modelError = error;
       showReadingMode();
       setStatus(`${error.message} ${SERVER_INSTEAD}`);
     });
   }
-  return modelLoading;
+  return modelLoading.get(examType);
+}
+
+/**
+ * Show the open case's exam type, name it on the file field, and read its images with its model.
+ *
+ * @param {string} examType e.g. "breast_ultrasound"
+ */
+export async function showExamType(examType) {
+  $('exam-type-note').hidden = true;
+  const label = examTypeLabel(examType, await modelPackages().catch(() => []));
+  $('case-exam-type').textContent = label;
+  $('file-label').textContent = fileFieldLabel(label);
+  if (state.examType === examType) return;
+  state.examType = examType;
+  state.model = null;
+  state.modelError = null;
+  showReadingMode();
+  if (!$('read-on-server').checked && state.user) prepareModel().catch(() => {}); // shown in the fallback notice
+}
+
+/**
+ * When a DICOM file's header names another exam type than the case's: an empty case becomes a
+ * case of that exam type (said beside the file field); a case holding images keeps its own, and
+ * the file is neither read nor offered for it.
+ *
+ * @param {File} file
+ * @returns {Promise<boolean>} false when the file does not belong in this case
+ */
+async function followDicomExamType(file) {
+  const bytes = await toBytes(file);
+  if (sniffImageType(bytes) !== 'dicom') return true;
+  let packages;
+  try {
+    packages = await modelPackages();
+  } catch {
+    return true; // no proposal without the list; the server still checks the exam type
+  }
+  const proposed = proposedExamType(dicomHeader(bytes), packages);
+  if (!proposed || proposed === state.examType) return true;
+  const label = examTypeLabel(proposed, packages);
+  if (state.caseImageCount > 0) {
+    state.file = null;
+    $('reading').hidden = true;
+    const text = otherExamTypeText(file.name, label, examTypeLabel(state.examType, packages));
+    showFileRefused(text);
+    setStatus(text);
+    return false;
+  }
+  await api(`/cases/${state.caseId}/`, { method: 'PATCH', json: { exam_type: proposed } });
+  await showExamType(proposed);
+  const text = examTypeSwitchedText(file.name, label);
+  $('exam-type-note').textContent = text;
+  $('exam-type-note').hidden = false;
+  setStatus(text);
+  return true;
 }
 
 /** Headings, notes and the fallback notice for browser or server reading. */
@@ -91,6 +159,7 @@ export async function readFile(file) {
   $('add-to-case').disabled = true;
   $('add-to-case').textContent = 'Add to my case';
   showFileRefused(null);
+  $('exam-type-note').hidden = true;
   // Not a PNG, JPEG or DICOM file: no reader here or on the server can read it, so it is
   // neither read nor offered to the server.
   const refusal = await fileRefusal(file);
@@ -102,6 +171,7 @@ export async function readFile(file) {
     setStatus(`${file.name} was not sent.`);
     return;
   }
+  if (!(await followDicomExamType(file)) || state.file !== file) return;
   if ($('read-on-server').checked) {
     offerServerReading(file, 'chosen');
     return;

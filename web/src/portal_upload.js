@@ -3,7 +3,7 @@
 import { api, upload } from './api.js';
 import { fileSize, serverReadingBlock } from './cases.js';
 import { browserReadingPayload } from './inference.js';
-import { CHEST_XRAY_MODEL, packageMetadata } from './model_packages.js';
+import { packageMetadata } from './model_packages.js';
 import { $, setStatus } from './page.js';
 import { openCase, refreshCases } from './portal_cases.js';
 import { showFileRefused } from './portal_reading.js';
@@ -73,7 +73,8 @@ export async function addToCase() {
 /** Ask the server to read an uploaded image, wait for the answer, and show it. */
 async function serverReading(caseId, image) {
   setStatus('The server is reading the image…');
-  const reading = await requestServerReading(caseId, image.id, CHEST_XRAY_MODEL, { waitMs: SERVER_READING_WAIT_MS });
+  // No model named: the server reads it with the active model for the case's exam type.
+  const reading = await requestServerReading(caseId, image.id, null, { waitMs: SERVER_READING_WAIT_MS });
   if (reading.status === 'failed') throw new Error(`the server could not read the image (${reading.error})`);
   if (!['succeeded', 'refused'].includes(reading.status)) {
     throw new Error('the server has not read the image yet; it will appear in your case when it has');
