@@ -120,7 +120,7 @@ export function readingItems(images, readings, { metadataOf = () => null, canWit
     ]);
     if (canWithdraw && onWithdraw) {
       const button = element('button', { type: 'button', className: 'secondary', textContent: 'Withdraw this image' });
-      button.setAttribute('aria-label', `Withdraw ${name}`);
+      button.setAttribute('aria-label', `Withdraw this image, ${name}`);
       button.addEventListener('click', () => onWithdraw(image, button));
       text.append(element('p', {}, [button]));
     }
@@ -195,13 +195,15 @@ export function historyItems(entries) {
  * The patient's own timeline, in plain words.
  *
  * @param {object[]} entries from GET /patients/<id>/history/
+ * @param {object[]} [cases] her cases, to name an entry's case by its title
  * @returns {HTMLElement[]}
  */
-export function patientHistoryItems(entries) {
+export function patientHistoryItems(entries, cases = []) {
   if (!entries.length) return [element('li', { textContent: 'Nothing yet.' })];
+  const titles = new Map(cases.map((c) => [c.id, c.title]));
   return entries.map((entry) => element('li', {}, [
     element('time', { dateTime: entry.at, textContent: new Date(entry.at).toLocaleString() }),
-    ` — ${historyText(entry)}`,
+    ` — ${historyText(entry, titles.get(entry.case_id))}`,
   ]));
 }
 

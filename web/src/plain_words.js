@@ -59,15 +59,18 @@ const HISTORY_KINDS = {
 };
 
 /**
- * One history entry in plain words: its kind, and its summary without the model's name and
- * version the server adds in brackets (they are technical details).
+ * One history entry in plain words. An AI reading names its case, not its label: the label alone
+ * would read a 51 % "normal" as plainly normal, and the case shows it with its probability and
+ * band. A refusal says why, without the model's name and version the server adds in brackets.
  *
  * @param {{kind: string, summary: string}} entry from GET /patients/<id>/history/
- * @returns {string} e.g. "AI reading: normal"
+ * @param {string} [caseTitle] the title of the entry's case
+ * @returns {string} e.g. "AI reading of an image in “Cough”"
  */
-export function historyText(entry) {
+export function historyText(entry, caseTitle = '') {
   const kind = HISTORY_KINDS[entry.kind] ?? entry.kind.replace(/[._]/g, ' ');
-  const summary = entry.kind.startsWith('ai_') ? entry.summary.replace(/\s*\([^()]*\)$/, '') : entry.summary;
+  if (entry.kind === 'ai_reading') return `AI reading of an image${caseTitle ? ` in “${caseTitle}”` : ''}`;
+  const summary = entry.kind === 'ai_refused' ? entry.summary.replace(/\s*\([^()]*\)$/, '') : entry.summary;
   return summary ? `${kind}: ${summary}` : kind;
 }
 

@@ -2,21 +2,23 @@
 // sending one to her doctor, and withdrawing a draft case or an image not yet reviewed.
 import { api } from './api.js';
 import { caseListItems, patientHistoryItems, readingItems, reportItems, statusText } from './cases.js';
-import { packageMetadata } from './model_packages.js';
-import { $, act, setStatus } from './page.js';
+import { examTypesWithActiveModel, packageMetadata } from './model_packages.js';
+import { $, act, element, setStatus } from './page.js';
 import { caseDatesText } from './plain_words.js';
-import { clearReading } from './portal_reading.js';
+import { sentText, showCareTeam } from './portal_doctor.js';
+import { clearReading, showExamType } from './portal_reading.js';
 import { state } from './portal_state.js';
 
 /** List her cases, and the timeline of everything in them as the API orders it. */
 export async function refreshCases() {
+  offerExamTypes();
   const page = await api('/cases/?page_size=100');
   state.cases = page.results ?? page;
   $('case-list').replaceChildren(...caseListItems(state.cases, {
     current: state.caseId,
     onOpen: (id) => act(() => openCase(id), $('case-list').querySelector(`[data-case-id="${id}"]`)),
   }));
-  $('history').replaceChildren(...patientHistoryItems(await api(`/patients/${state.user.id}/history/`)));
+  $('history').replaceChildren(...patientHistoryItems(await api(`/patients/${state.user.id}/history/`), state.cases));
 }
 
 /**
@@ -40,8 +42,11 @@ export async function openCase(caseId, { keepReading = false } = {}) {
   $('case').hidden = false;
   $('case-title').textContent = detail.title;
   $('case-status').textContent = statusText(detail.status);
+  showCareTeam(detail);
   $('case-dates').textContent = caseDatesText(detail);
   $('withdraw-case-block').hidden = detail.status !== 'draft';
+  state.caseImageCount = images.length;
+  await showExamType(detail.exam_type);
   $('file').disabled = detail.status !== 'draft';
   $('submit-block').hidden = detail.status !== 'draft' || images.length === 0;
   $('case-readings').replaceChildren(...readingItems(images, readings, {
@@ -55,13 +60,31 @@ export async function openCase(caseId, { keepReading = false } = {}) {
   for (const button of $('case-list').querySelectorAll('button')) {
     button.setAttribute('aria-current', String(Number(button.dataset.caseId) === caseId));
   }
-  setStatus(detail.status === 'draft' ? 'Choose an X-ray to read it in this browser.' : `Case status: ${statusText(detail.status)}.`);
+  setStatus(detail.status === 'draft' ? 'Choose an image to add to this case.' : `Case status: ${statusText(detail.status)}.`);
+}
+
+let examTypesOffered = null;
+
+/**
+ * Fill the new-case form's exam types with those some installed model reads, chest X-ray first
+ * (and chosen); asked once per page, and again after a failure (chest X-ray is offered meanwhile).
+ */
+function offerExamTypes() {
+  examTypesOffered ??= examTypesWithActiveModel().then((types) => {
+    if (!types.length) return;
+    const select = $('new-case-exam-type');
+    const chosen = select.value;
+    select.replaceChildren(...types.map(({ value, label }) => element('option', { value, textContent: label })));
+    select.value = types.some((t) => t.value === chosen) ? chosen : types[0].value;
+  }, () => {
+    examTypesOffered = null;
+  });
 }
 
 /**
  * Open a new case and show it.
  *
- * @param {{title: string}} fields
+ * @param {{title: string, exam_type?: string}} fields
  */
 export async function createCase(fields) {
   setStatus('Opening a new case…');
@@ -71,13 +94,19 @@ export async function createCase(fields) {
   await openCase(created.id);
 }
 
-/** Hand the open case to the care team (the API refuses a case without images). */
+/**
+ * Hand the open case to her doctors, or to the practice's queue when she has none and the
+ * practice keeps one (the API refuses a case without images, or one that would go to no one).
+ */
 export async function submitCase() {
-  setStatus('Sending the case to your doctor…');
-  await api(`/cases/${state.caseId}/submit/`, { method: 'POST' });
+  setStatus('Sending the case…');
+  const sent = await api(`/cases/${state.caseId}/submit/`, { method: 'POST' });
   await openCase(state.caseId);
   await refreshCases();
-  setStatus('Your case was sent to your doctor.');
+  // Said where she is looking now: the send button is gone with the draft.
+  $('case-care-team').textContent = sentText(sent.care_team);
+  $('case-care-team').focus();
+  setStatus(sentText(sent.care_team));
 }
 
 /**

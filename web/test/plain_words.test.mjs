@@ -61,8 +61,9 @@ test('case dates are written in the patient\'s locale: opened, sent, report', ()
   assert.equal(caseDatesText({ created_at: c.created_at, submitted_at: null, reported_at: null }, 'de-DE'), `Opened ${dateText(c.created_at, 'de-DE')}`);
 });
 
-test('history entries in plain words, without the model name and version', () => {
-  assert.equal(historyText({ kind: 'ai_reading', summary: 'normal (chest-xray-pneumonia 2.0.0, browser)' }), 'AI reading: normal');
+test('history entries in plain words: a reading names its case, not a bare label; no model name or version', () => {
+  assert.equal(historyText({ kind: 'ai_reading', summary: 'normal (chest-xray-pneumonia 2.0.0, browser)' }, 'Cough'),
+    'AI reading of an image in “Cough”');
   assert.equal(historyText({ kind: 'ai_refused', summary: 'Not a chest X-ray. (chest-xray-pneumonia 2.0.0, server)' }),
     'Image not read by the AI: Not a chest X-ray.');
   assert.equal(historyText({ kind: 'case_submitted', summary: 'Cough' }), 'Case sent to your doctor: Cough');
