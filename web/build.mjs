@@ -16,7 +16,7 @@ const staging = join(root, `dist.building-${process.pid}`);
 const retired = join(root, `dist.old-${process.pid}`);
 
 // Pages import inference.js; each entry point gets a bundle, shared code a chunk.
-const entryPoints = ['inference.js', 'demo.js', 'portal.js', 'doctor.js', 'admin.js', 'invitation.js', 'reset.js'].map(
+const entryPoints = ['inference.js', 'demo.js', 'portal.js', 'doctor.js', 'admin.js', 'queue.js', 'queue_link.js', 'invitation.js', 'reset.js'].map(
   (name) => join(src, name),
 );
 

@@ -34,7 +34,7 @@ def test_favicon_ico_answers_with_the_products_icon(anon_client):
 
 
 def test_every_page_names_the_product_and_links_its_icon():
-    for name in ("portal.html", "doctor.html", "admin.html", "demo.html", "invitation.html", "reset.html"):
+    for name in ("portal.html", "doctor.html", "admin.html", "queue.html", "demo.html", "invitation.html", "reset.html"):
         with open(finders.find(f"web/{name}"), encoding="utf-8") as f:
             page = f.read()
         assert "Healthcare Image Analysis</title>" in page, name

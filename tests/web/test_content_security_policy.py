@@ -14,7 +14,7 @@ from live_pages import DESKTOP, PageErrors
 
 from config.security_headers import POLICY
 
-PAGES = ["portal.html", "doctor.html", "admin.html", "demo.html"]
+PAGES = ["portal.html", "doctor.html", "admin.html", "queue.html", "demo.html"]
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import { definitionList } from './cases.js';
 import { $, act, element, onSubmit, setStatus } from './page.js';
 import { auditQuery, auditRows, dayEnd, dayStart } from './audit_table.js';
 import { startSession, wireSignOut } from './session.js';
+import './admin_care.js'; // the care relationships section wires itself
 
 const AUDIT_PAGE_SIZE = 25;
 const MAX_USER_PAGES = 10; // the people menus list up to 1,000 accounts
@@ -139,7 +140,10 @@ async function loadAudit(query, pageNumber = 1) {
   const params = new URLSearchParams(query);
   params.set('page_size', String(AUDIT_PAGE_SIZE));
   const body = await api(`/audit-events/?${params}`);
-  $('audit-table').tBodies[0].replaceChildren(...auditRows(body.results, state.people));
+  // One table body per request (audit_table.js), replacing the page shown before.
+  const table = $('audit-table');
+  for (const section of [...table.tBodies]) section.remove();
+  table.append(...auditRows(body.results, state.people));
   $('audit-empty').hidden = body.results.length > 0;
   state.auditNewer = body.previous ? new URL(body.previous).searchParams : null;
   state.auditOlder = body.next ? new URL(body.next).searchParams : null;

@@ -4,6 +4,7 @@
 import { chooseBackend } from './browser_model.js';
 import { $, act, onSubmit, setStatus } from './page.js';
 import { createCase, refreshCases, submitCase, withdrawCase } from './portal_cases.js';
+import { showDoctor } from './portal_doctor.js';
 import { prepareModel, readFile, readOnServerChosen, rememberReadOnServer, showReadingMode } from './portal_reading.js';
 import { state } from './portal_state.js';
 import { addToCase } from './portal_upload.js';
@@ -26,7 +27,7 @@ async function showSignedIn(user) {
   // Optional for patients: offered until she turns it on.
   $('second-factor-offer').hidden = user.second_factor !== 'optional';
   $('second-factor-on').hidden = user.second_factor !== 'verified';
-  await refreshCases();
+  await Promise.all([showDoctor(), refreshCases()]);
   setStatus(`Welcome, ${user.first_name || user.username}.`);
   showReadingMode();
   if (!$('read-on-server').checked) prepareModel().catch(() => {}); // shown in the fallback notice
