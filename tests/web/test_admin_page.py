@@ -84,7 +84,7 @@ def bars(page) -> list[tuple[str, str, float, int, int]]:
 
 
 def audit_actions(page) -> list[str]:
-    return page.locator("#audit-table tbody td[data-label=Action]").all_text_contents()
+    return page.locator("#audit-table tbody td[data-label=Action] .action").all_text_contents()
 
 
 def assert_accessible(page) -> None:
@@ -183,9 +183,16 @@ def test_an_admin_switches_the_model_and_reads_the_audit_log_and_the_agreement_c
     assert page.text_content("#agreement-summary") == "9 signed reports in force: 8 cite an AI reading, 1 cites none."
 
     # The audit log shows what she just did, newest first, and her sign-in.
-    page.wait_for_selector("#audit-table tbody td[data-label=Action]:text-is('model.activate')")
+    page.wait_for_selector("#audit-table tbody td[data-label=Action] .action:text-is('model.activate')")
     first = page.locator("#audit-table tbody tr").first
-    assert first.locator("td[data-label=Action]").text_content() == "model.activate"
+    assert first.locator("td[data-label=Action] .action").text_content() == "model.activate"
+    # Who and why, as the event keeps them; and the request that made the change.
+    assert first.locator("td[data-label=Action] .event-note").text_content() == (
+        "version 1.0.0 · why: Back to the release our radiologists validated"
+    )
+    assert first.locator("th[data-label=Request] .request-line").text_content() == (
+        f"POST /api/v1/models/{CHEST}/activate/"
+    )
     assert first.locator("td[data-label=Who]").text_content() == "clinic-admin (admin)"
     assert first.locator("td[data-label=Object]").text_content() == f"model {CHEST}"
     assert "auth.login" in audit_actions(page)
@@ -325,5 +332,184 @@ def test_visitors_sign_in_first_and_patients_are_told_the_page_is_not_theirs(por
     assert "signed in as erin, a patient" in page.text_content("#not-admin")
     assert page.is_hidden("#workspace")
     screenshot(page, "admin-not-admin")
+    assert not errors, errors
+    page.close()
+
+
+@pytest.fixture
+def one_version(portal_settings, tmp_path) -> Path:
+    """A fresh installation: MODEL_PACKAGES_DIR with the shipped pneumonia model as 1.0.0 only."""
+    shipped = Path(portal_settings.MODEL_PACKAGES_DIR)
+    if not any(shipped.glob(f"{CHEST}/*/model_metadata.json")):
+        pytest.skip(f"no {CHEST} package in {shipped} (set MODEL_PACKAGES_DIR)")
+    root = tmp_path / "models"
+    copy_package(shipped_package(shipped), root, version="1.0.0")
+    portal_settings.MODEL_PACKAGES_DIR = root
+    return root
+
+
+def version_new_readings_use(case, doctor, monkeypatch) -> str:
+    """The version a server reading requested now is given (the queue itself is not needed here)."""
+    from readings.queueing import server_reading_request
+
+    monkeypatch.setattr("readings.queueing.reading_enqueue", lambda **kwargs: None)
+    reading = server_reading_request(case=case, image=case.images.get(), requested_by=doctor, model_name=CHEST)
+    return reading.model_version
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_newly_installed_version_stays_inactive_until_an_admin_activates_it_with_a_reason(
+    portal_settings, one_version, live_server, browser, monkeypatch
+):
+    from audit.models import AuditEvent
+    from clinic_factories import make_case
+    from inference.models import ActiveModel
+
+    admin, patient, doctor = make_people()
+    case = make_case(patient=patient, images=1, submit=True)
+
+    page = browser.new_page(viewport=DESKTOP)
+    errors = PageErrors(page)
+    sign_in(page, live_server.url, admin.username)
+    page.wait_for_url("**/static/web/admin.html")
+    page.wait_for_selector("#status:has-text('Loaded at')")
+    chest = page.locator(f"article[data-model='{CHEST}']")
+    # The very first version of a model on a fresh installation is active on its own.
+    assert chest.locator("li[data-version='1.0.0'] .badge").text_content() == "Active"
+    assert ActiveModel.objects.get(name=CHEST).version == "1.0.0"
+
+    # A new version is copied into the model folder: installed, listed, not active.
+    copy_package(shipped_package(one_version), one_version, version="1.1.0")
+    page.reload()
+    page.wait_for_selector("#status:has-text('Loaded at')")
+    assert chest.locator("li[data-version='1.1.0']").count() == 1
+    assert chest.locator("li[data-version='1.1.0'] .badge").count() == 0
+    assert chest.locator("li[data-version='1.0.0'] .badge").text_content() == "Active"
+    assert "Active version: 1.0.0" in chest.locator("p.note").text_content()
+    assert ActiveModel.objects.get(name=CHEST).version == "1.0.0"
+    assert version_new_readings_use(case, doctor, monkeypatch) == "1.0.0"
+
+    # The admin activates it, saying why.
+    reason = "Validated on 200 of our own films"
+    page.once("dialog", lambda dialog: dialog.accept(reason))
+    page.get_by_role("button", name="Make 1.1.0 active").click()
+    page.wait_for_selector("#status:has-text('is now active')")
+    assert chest.locator("li[data-version='1.1.0'] .badge").text_content() == "Active"
+    assert version_new_readings_use(case, doctor, monkeypatch) == "1.1.0"
+    row = ActiveModel.objects.get(name=CHEST)
+    assert (row.version, row.activated_by) == ("1.1.0", admin)
+
+    # The audit log says who and why, next to the system's pin of the first version.
+    page.get_by_label("Object type").fill("model")
+    page.get_by_label("Object id").fill(CHEST)
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_function("() => document.querySelectorAll('#audit-table tbody tr').length === 2")
+    rows = page.locator("#audit-table tbody tr")
+    assert rows.nth(0).locator("td[data-label=Who]").text_content() == "clinic-admin (admin)"
+    assert rows.nth(0).locator(".event-note").text_content() == f"version 1.1.0 · why: {reason}"
+    assert rows.nth(1).locator("td[data-label=Who]").text_content() == "anonymous"
+    assert rows.nth(1).locator(".event-note").text_content().startswith("version 1.0.0 · pinned by the system")
+    activation = AuditEvent.objects.filter(action="model.activate", actor=admin).get()
+    assert activation.detail == {"version": "1.1.0", "reason": reason}
+    assert_accessible(page)
+    assert not errors, errors
+    page.close()
+
+
+def refusals_and_a_two_patient_list(admin, patient, portal_settings) -> dict[str, str]:
+    """A refused PDF upload, sign-ins past the limit, and a list showing two patients' cases, made
+    through the API; returns the X-Request-ID of each request the test looks for."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    from accounts.models import Role, User
+    from clinic_factories import client_for, make_case, upload_file
+
+    other = User.objects.create_user(username="carol", email="carol@example.org", password=DEMO_PASSWORD,
+                                     role=Role.PATIENT)
+    make_case(patient=other, images=1)
+    case = make_case(patient=patient)
+    ids = {}
+    pdf = upload_file("letter.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n", "application/pdf")
+    response = client_for(patient).post(f"/api/v1/cases/{case.pk}/images/", {"file": pdf}, format="multipart")
+    assert response.status_code == 415
+    ids["pdf"] = response["X-Request-ID"]
+
+    cache.clear()  # the sign-in limits' counts of an earlier test
+    portal_settings.LOGIN_THROTTLE_RATE = "3/min"
+    stranger = Client(REMOTE_ADDR="203.0.113.50")
+    statuses = [stranger.post("/api/v1/auth/login/", {"username": "alice", "password": "guess"},
+                              content_type="application/json") for _ in range(4)]
+    assert [r.status_code for r in statuses] == [400, 400, 400, 429]
+    ids["throttled"] = statuses[-1]["X-Request-ID"]
+    portal_settings.LOGIN_THROTTLE_RATE = "1000/min"
+
+    response = client_for(admin).get("/api/v1/cases/")
+    assert response.status_code == 200 and response.json()["count"] == 2
+    ids["list"] = response["X-Request-ID"]
+    return ids
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_audit_log_groups_events_per_request_and_the_refused_filter_shows_why(
+    portal_settings, live_server, browser, viewport
+):
+    from audit.models import AuditEvent
+
+    admin, patient, doctor = make_people()
+    ids = refusals_and_a_two_patient_list(admin, patient, portal_settings)
+
+    page = browser.new_page(viewport=viewport)
+    errors = PageErrors(page)
+    sign_in(page, live_server.url, admin.username)
+    page.wait_for_url("**/static/web/admin.html")
+    page.wait_for_selector("#status:has-text('Loaded at')")
+
+    # One block per request: the admin's case list showed two patients, so two events, one request.
+    group = page.locator(f"#audit-table tbody[data-request-id='{ids['list']}']")
+    assert group.locator("tr").count() == 2
+    assert group.locator("th[scope=rowgroup]").count() == 1
+    assert group.locator("th[scope=rowgroup]").get_attribute("rowspan") == "2"
+    assert group.locator(".request-line").text_content() == "GET /api/v1/cases/"
+    assert "2 events" in group.locator("th[scope=rowgroup]").text_content()
+    assert group.locator("td[data-label=Action] .action").all_text_contents() == ["case.list", "case.list"]
+    assert sorted(group.locator("td[data-label=Patient]").all_text_contents()) == ["alice", "carol"]
+
+    # Refused only: every refusal in the log, each with its reason.
+    page.get_by_label("Result").select_option(label="Refused")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_selector("#status:has-text('Audit log filtered')")
+    refused = list(AuditEvent.objects.filter(allowed=False).order_by("-id").values_list("id", flat=True))
+    shown = [int(i) for i in page.locator("#audit-table tbody tr").evaluate_all("rows => rows.map((r) => r.dataset.eventId)")]
+    assert shown == refused[:25] and len(refused) >= 5  # the upload, three wrong passwords, the limit
+    results = page.locator("#audit-table tbody td[data-label=Result]").all_text_contents()
+    assert all(text.startswith("Refused") for text in results), results
+
+    pdf = page.locator(f"#audit-table tbody[data-request-id='{ids['pdf']}']")
+    assert pdf.locator(".request-line").text_content().startswith("POST /api/v1/cases/")
+    assert pdf.locator("td[data-label=Who]").text_content() == "alice (patient)"
+    assert pdf.locator("td[data-label=Result] .reason").text_content().startswith(
+        "415 unsupported_type: The file is not a PNG, JPEG or DICOM image"
+    )
+    throttled = page.locator(f"#audit-table tbody[data-request-id='{ids['throttled']}']")
+    assert throttled.locator("td[data-label=Who]").text_content() == "anonymous"
+    assert throttled.locator("td[data-label=Result] .reason").text_content().startswith("429 throttled: ")
+
+    # Support finds a request by the id its answer carried.
+    page.get_by_label("Request id").fill(ids["pdf"])
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_function("() => document.querySelectorAll('#audit-table tbody tr').length === 1")
+    assert page.locator("#audit-table tbody").get_attribute("data-request-id") == ids["pdf"]
+
+    # The CSV keeps one line per event, with its request id.
+    export = page.request.get(f"{live_server.url}{page.get_attribute('#audit-export', 'href')}")
+    rows = list(csv.DictReader(io.StringIO(export.text())))
+    assert [(row["request_id"], row["allowed"]) for row in rows] == [(ids["pdf"], "False")]
+    assert '"status": 415' in rows[0]["detail"]
+
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, f"admin-audit-refused-{'phone' if viewport is PHONE else 'desktop'}")
+    assert_accessible(page)
     assert not errors, errors
     page.close()
