@@ -37,6 +37,7 @@ def test_a_new_patient_reads_an_xray_in_the_browser_and_adds_it_to_her_case(cele
 
     # A pneumonia X-ray the model reads as such, so that the reading is one a doctor should look at.
     xray = first_read_as(pneumonia_xrays, positive=True)
+    practice_doctor()
     page = browser.new_page(viewport=PHONE)
     # Every text the status line shows, to check that the model's download reports its progress.
     page.add_init_script("""window.statusTexts = [];
@@ -127,8 +128,12 @@ def test_a_new_patient_reads_an_xray_in_the_browser_and_adds_it_to_her_case(cele
     assert reading.label in page.text_content("#case-readings")
     assert page.locator("#history li").count() >= 2, page.text_content("#history")
 
-    page.get_by_role("button", name="Send to my doctor").click()
-    page.wait_for_selector("#status:has-text('sent to your doctor')")
+    # She has no doctor yet: she chooses hers among the practice's, and the case goes to him.
+    page.get_by_label("Doctors of this practice").select_option(label="Dr Sam Lee")
+    page.get_by_role("button", name="Choose", exact=True).click()
+    page.wait_for_selector("#doctor-summary:has-text('Your doctor: Dr Sam Lee.')")
+    page.get_by_role("button", name="Send to Dr Sam Lee").click()
+    page.wait_for_selector("#case-care-team:has-text('Your case was sent to Dr Sam Lee.')")
     case.refresh_from_db()
     assert case.status in {"submitted", "ai_read"}
     assert page.is_disabled("#file")
@@ -144,16 +149,20 @@ def test_a_new_patient_reads_an_xray_in_the_browser_and_adds_it_to_her_case(cele
     page.close()
 
 
+def practice_doctor():
+    """The practice's doctor, whom the new patient chooses."""
+    from accounts.models import Role, User
+
+    return User.objects.create_user(username="dr-lee", email="lee@example.org", password="x" * 20,
+                                    role=Role.DOCTOR, first_name="Sam", last_name="Lee")
+
+
 def sign_report(case, reading) -> None:
-    """A doctor under whose care the patient is writes and signs a report agreeing with the AI."""
-    from accounts.models import CareRelationship, Role, User
+    """Her doctor (she chose him) writes and signs a report agreeing with the AI."""
+    from accounts.models import User
     from reports.services import report_create, report_sign
 
-    doctor = User.objects.create_user(username="dr-lee", email="lee@example.org", password="x" * 20,
-                                      role=Role.DOCTOR, first_name="Sam", last_name="Lee")
-    admin = User.objects.create_user(username="clinic-admin", email="admin@example.org", password="x" * 20,
-                                     role=Role.ADMIN, is_staff=True)
-    CareRelationship.objects.create(doctor=doctor, patient=case.patient, created_by=admin)
+    doctor = User.objects.get(username="dr-lee")
     report = report_create(case=case, author=doctor, findings="Right lower lobe consolidation.",
                            impression="Pneumonia.", ai_agreement="agrees", reading=reading)
     report_sign(report=report, signer=doctor)
