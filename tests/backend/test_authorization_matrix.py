@@ -96,7 +96,8 @@ def world(alice, bob, charlie, dan, admin) -> World:
         reported_case=reported_case,
         signed_report=signed_report,
         care=CareRelationship.objects.get(doctor=bob, patient=alice),
-        package=next(iter(packages_discover()), None),
+        # A model of the draft case's exam type: a reading by another exam type's model is refused.
+        package=next((p for p in packages_discover() if p.exam_type == draft_case.exam_type), None),
     )
 
 
