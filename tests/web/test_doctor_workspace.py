@@ -5,9 +5,13 @@
 A patient reads a real full-size pneumonia X-ray in her browser and adds it to her case; a real
 Celery worker re-reads it on the server. A second image carries a browser reading the server does
 not confirm (what a modified page would send). Her doctor signs in on the front page, lands on his
-worklist (AI-flagged first, then the longest waiting), filters it, opens the case, sees both images
-with zoom, contrast and the heat map, the browser and server readings side by side with the
-mismatch flagged, her history, and signs a report that agrees with the AI; then amends it.
+worklist (AI-flagged first, then the longest waiting), filters it, opens the case, and works the
+viewer: dark and full-height, wheel zoom that keeps the point under the pointer, drag to pan, Fit
+and 1:1, the keyboard, invert, the heat map's opacity, the shortcuts and their "?" list. He sees
+the browser and server readings side by side with the mismatch flagged, her age and sex, the
+reason for the exam, her earlier chest X-rays side by side and her timeline by case and day; he
+starts from a template, signs a report that agrees with the AI, is offered the next case, amends
+the report, and goes on with j. A 16-bit DICOM is windowed on its own values in a test of its own.
 Screenshots go to test-artifacts/doctor-*.png.
 """
 from __future__ import annotations
@@ -31,6 +35,43 @@ def xrays(data_dir: Path, kind: str) -> list[Path]:
     return [data_dir / "chest_xray_kermany" / r["file"] for r in chest_xrays(data_dir) if r["file"].startswith(f"{kind}/")]
 
 
+GEOMETRY = """(id) => {
+    const block = document.querySelector(`.image-block[data-image-id='${id}']`);
+    const rect = (e) => { const r = e.getBoundingClientRect(); return {x: r.left, y: r.top, width: r.width, height: r.height}; };
+    const picture = block.querySelector('canvas.picture');
+    return {viewer: rect(block.querySelector('.viewer')), image: rect(block.querySelector('.stack')),
+            natural: {width: picture.width, height: picture.height}, innerHeight: window.innerHeight};
+}"""
+PIXEL = """([id, x, y]) => Array.from(document.querySelector(`.image-block[data-image-id='${id}'] canvas.picture`)
+    .getContext('2d').getImageData(x, y, 1, 1).data)"""
+VIEWER_BACKGROUND = "(id) => getComputedStyle(document.querySelector(`.image-block[data-image-id='${id}'] .viewer`)).backgroundColor"
+ERIN_BORN = datetime.date(1979, 5, 17)
+
+
+def erin_age() -> int:
+    from accounts.ages import age_in_years
+
+    return age_in_years(ERIN_BORN, timezone.localdate())
+
+
+def inside(inner: dict, outer: dict) -> bool:
+    return (inner["x"] >= outer["x"] - 1 and inner["y"] >= outer["y"] - 1
+            and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 1
+            and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 1)
+
+
+def image_point(box: dict, x: float, y: float) -> tuple[float, float]:
+    """The image pixel under a screen point."""
+    image, natural = box["image"], box["natural"]
+    return (x - image["x"]) * natural["width"] / image["width"], (y - image["y"]) * natural["height"] / image["height"]
+
+
+def screen_point(box: dict, ix: float, iy: float) -> tuple[float, float]:
+    """Where an image pixel is on the screen."""
+    image, natural = box["image"], box["natural"]
+    return image["x"] + ix * image["width"] / natural["width"], image["y"] + iy * image["height"] / natural["height"]
+
+
 def clinic():
     from accounts.models import CareRelationship, Role, User
 
@@ -39,7 +80,8 @@ def clinic():
     doctor = User.objects.create_user(username="dr-lee", email="lee@example.org", password=DEMO_PASSWORD,
                                       role=Role.DOCTOR, first_name="Sam", last_name="Lee")
     erin = User.objects.create_user(username="erin", email="erin@example.org", password=DEMO_PASSWORD,
-                                    role=Role.PATIENT, first_name="Erin", last_name="Hale")
+                                    role=Role.PATIENT, first_name="Erin", last_name="Hale",
+                                    date_of_birth=ERIN_BORN, sex="female")
     CareRelationship.objects.create(doctor=doctor, patient=erin, created_by=admin)
     return doctor, erin
 
@@ -54,6 +96,7 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
     from readings.queueing import browser_reading_submit
     from readings.models import Reading
     from reports.models import Report
+    from reports.services import report_create, report_sign
 
     doctor, erin = clinic()
     # Real X-rays the model reads as what they are: pneumonia (with a heat map) and normal.
@@ -66,6 +109,14 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
     case_submit(case=older, submitted_by=erin)
     three_days_ago = timezone.now() - datetime.timedelta(days=3)
     Case.objects.filter(pk=older.pk).update(created_at=three_days_ago, submitted_at=three_days_ago)
+    # Last year's chest X-ray, reported: the prior shown beside the new case.
+    last_year = case_create(created_by=erin, patient=erin, title="Last year's chest X-ray")
+    image_upload(case=last_year, uploaded_by=erin, file=SimpleUploadedFile(normal.name, normal.read_bytes()))
+    case_submit(case=last_year, submitted_by=erin)
+    report_sign(report=report_create(case=last_year, author=doctor, findings="Clear lungs.",
+                                     impression="No focal consolidation.", ai_agreement="no_reading"), signer=doctor)
+    a_year_ago = timezone.now() - datetime.timedelta(days=365)
+    Case.objects.filter(pk=last_year.pk).update(created_at=a_year_ago, submitted_at=a_year_ago)
 
     # The patient reads her X-ray in her browser and adds it to a new case.
     page = browser.new_page(viewport=DESKTOP)
@@ -112,7 +163,8 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
     page.wait_for_function("() => document.querySelectorAll('#worklist tbody tr[data-case-id]').length === 1")
     page.get_by_label("AI-flagged only").uncheck()
     page.get_by_label("Cases").select_option("reported")
-    page.wait_for_selector("#worklist tbody:has-text('No cases match these filters.')")
+    page.wait_for_function("() => document.querySelector('#worklist tbody').textContent.includes('Last year')")
+    assert page.locator("#worklist tbody tr[data-case-id]").count() == 1
     page.get_by_label("Cases").select_option("to-review")
     page.wait_for_selector("#worklist tbody tr[data-case-id] >> nth=1")
 
@@ -142,7 +194,15 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
         assert band in server_cell and point["goal"] in server_cell, server_cell
     assert "Evidence for pneumonia" in first_block.locator(".heatmap-legend").text_content()
 
-    # Zoom, contrast and the heat map layer.
+    # The viewer: dark, as tall as the window, the whole portrait X-ray fitted (never cut).
+    first_id = real.image_id
+    box = page.evaluate(GEOMETRY, first_id)
+    assert page.evaluate(VIEWER_BACKGROUND, first_id) == "rgb(0, 0, 0)"
+    assert box["innerHeight"] - 200 <= box["viewer"]["height"] <= box["innerHeight"]
+    assert inside(box["image"], box["viewer"]), box
+    assert abs(box["image"]["height"] - box["viewer"]["height"]) < 3 or abs(box["image"]["width"] - box["viewer"]["width"]) < 3
+
+    # Heat map: on, not empty, its opacity a slider; h hides and shows it.
     heatmap = first_block.get_by_label("Heat map", exact=True)
     assert heatmap.is_checked()
     overlay = first_block.locator("canvas.overlay")
@@ -152,17 +212,104 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return true;
         return false;
-    }""", real.image_id), "the heat map layer is empty"
+    }""", first_id), "the heat map layer is empty"
+    assert overlay.evaluate("(c) => getComputedStyle(c).opacity") == "0.45"
+    first_block.get_by_label("Heat-map opacity").fill("80")
+    assert overlay.evaluate("(c) => getComputedStyle(c).opacity") == "0.8"
     heatmap.uncheck()
     assert overlay.is_hidden()
-    width_before = first_block.locator(".stack").bounding_box()["width"]
-    first_block.get_by_label("Zoom").fill("2")
-    assert first_block.locator(".stack").bounding_box()["width"] > 1.9 * width_before
-    first_block.get_by_label("Contrast").fill("1.5")
-    assert "contrast(1.5)" in first_block.locator("canvas.picture").get_attribute("style")
-    first_block.get_by_role("button", name="Reset view").click()
+    page.keyboard.press("h")
     assert heatmap.is_checked() and overlay.is_visible()
 
+    # Wheel zoom at the pointer: the image point under it stays under it (less than a pixel).
+    viewer = first_block.locator(".viewer")
+    viewer.evaluate("(v) => v.scrollIntoView({block: 'center'})")
+    for px, py, delta in ((0.3, 0.6, -360), (0.7, 0.2, -240), (0.5, 0.9, 300)):
+        before = page.evaluate(GEOMETRY, first_id)
+        x = before["viewer"]["x"] + px * before["viewer"]["width"]
+        y = before["viewer"]["y"] + py * before["viewer"]["height"]
+        point = image_point(before, x, y)
+        scale = viewer.get_attribute("data-scale")
+        page.mouse.move(x, y)
+        page.mouse.wheel(0, delta)
+        page.wait_for_function("([id, s]) => document.querySelector(`.image-block[data-image-id='${id}'] .viewer`)"
+                               ".dataset.scale !== s", arg=[first_id, scale])
+        after = page.evaluate(GEOMETRY, first_id)
+        assert (after["image"]["width"] > before["image"]["width"]) == (delta < 0)
+        sx, sy = screen_point(after, *point)
+        assert abs(sx - x) < 1 and abs(sy - y) < 1, (sx, sy, x, y)
+    # Drag to pan.
+    before = page.evaluate(GEOMETRY, first_id)
+    page.mouse.move(before["viewer"]["x"] + 200, before["viewer"]["y"] + 200)
+    page.mouse.down()
+    page.mouse.move(before["viewer"]["x"] + 260, before["viewer"]["y"] + 170, steps=4)
+    page.mouse.up()
+    after = page.evaluate(GEOMETRY, first_id)
+    assert abs(after["image"]["x"] - before["image"]["x"] - 60) < 1 and abs(after["image"]["y"] - before["image"]["y"] + 30) < 1
+    # 1:1 shows one image pixel per screen pixel; Fit the whole image again.
+    first_block.get_by_role("button", name="1:1").click()
+    box = page.evaluate(GEOMETRY, first_id)
+    assert abs(box["image"]["width"] - box["natural"]["width"]) < 1
+    first_block.get_by_role("button", name="Fit").click()
+    assert inside(page.evaluate(GEOMETRY, first_id)["image"], box["viewer"])
+    # The keyboard does the same in the viewer: + zooms, arrows pan, 0 resets.
+    viewer.focus()
+    fitted = page.evaluate(GEOMETRY, first_id)["image"]
+    page.keyboard.press("+")
+    assert page.evaluate(GEOMETRY, first_id)["image"]["width"] > fitted["width"] * 1.2
+    moved = page.evaluate(GEOMETRY, first_id)["image"]
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate(GEOMETRY, first_id)["image"]["x"] < moved["x"] - 30
+    page.keyboard.press("0")
+    assert page.evaluate(GEOMETRY, first_id)["image"] == fitted
+
+    # Invert turns each grey level g into 255 - g; Reset view brings everything back.
+    centre = [box["natural"]["width"] // 2, box["natural"]["height"] // 2]
+    grey = page.evaluate(PIXEL, [first_id, *centre])[0]
+    window = page.locator(f".image-block[data-image-id='{first_id}'] canvas.picture").get_attribute("data-window")
+    first_block.get_by_role("button", name="Invert").click()
+    page.wait_for_function("([id, x, y, g]) => document.querySelector(`.image-block[data-image-id='${id}'] canvas.picture`)"
+                           ".getContext('2d').getImageData(x, y, 1, 1).data[0] !== g", arg=[first_id, *centre, grey])
+    assert page.evaluate(PIXEL, [first_id, *centre])[0] == 255 - grey
+    assert first_block.get_by_role("button", name="Invert").get_attribute("aria-pressed") == "true"
+    first_block.get_by_label("Heat-map opacity").fill("20")
+    first_block.get_by_role("button", name="Reset view").click()
+    page.wait_for_function("([id, x, y, g]) => document.querySelector(`.image-block[data-image-id='${id}'] canvas.picture`)"
+                           ".getContext('2d').getImageData(x, y, 1, 1).data[0] === g", arg=[first_id, *centre, grey])
+    assert heatmap.is_checked() and overlay.is_visible() and overlay.evaluate("(c) => getComputedStyle(c).opacity") == "0.45"
+    assert page.locator(f".image-block[data-image-id='{first_id}'] canvas.picture").get_attribute("data-window") == window
+
+    # n goes from image to image; ? lists the shortcuts in a dialog that Escape closes.
+    page.locator("#case-title").focus()
+    page.keyboard.press("n")
+    assert page.evaluate("() => document.activeElement.closest('.image-block')?.dataset.imageId") == str(first_id)
+    page.keyboard.press("n")
+    assert page.evaluate("() => document.activeElement.closest('.image-block')?.dataset.imageId") == str(second.pk)
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    dialog.wait_for()
+    assert "Next case in the worklist" in dialog.text_content() and "Ctrl+Enter" in dialog.text_content()
+    assert not accessibility_violations(page), accessibility_violations(page)
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+
+    # The patient, the exam and its reason; her earlier chest X-ray side by side, with its impression.
+    assert page.text_content("#case-patient") == f"Erin Hale, {erin_age()} years, female"
+    assert page.text_content("#case-exam-type") == "Chest X-ray"
+    assert page.text_content("#case-reason") == "Cough and fever"
+    prior = page.locator(f"#priors li[data-case-id='{last_year.pk}']")
+    assert "No focal consolidation" in prior.text_content()
+    page.wait_for_function("() => [...document.querySelectorAll('#priors img')].every((i) => i.complete && i.naturalWidth > 0)")
+    assert page.locator("#priors li[data-case-id]").count() == 2
+    # The timeline: one group per case, each by day.
+    groups = page.locator("#history > li.timeline-case")
+    assert groups.count() == 3
+    assert "Cough and fever (this case)" in groups.nth(0).text_content()
+
+    # A template fills findings and impression; whether he agrees with the AI stays his choice.
+    page.get_by_label("Template").select_option(label="Pneumonia")
+    assert page.get_by_label("Impression").input_value().startswith("Findings consistent with pneumonia")
+    assert page.locator("input[name=ai_agreement]:checked").count() == 0
     # Her history lists both cases and what happened.
     assert "Annual check" in page.text_content("#patient-cases")
     assert page.locator("#history li").count() >= 3
@@ -189,6 +336,9 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
     assert "Signed by Sam Lee" in page.text_content("#reports")
     # Signed: off the "to review" worklist.
     assert page.locator("#worklist tbody tr[data-case-id]").count() == 1
+    # The next case is offered, with the focus on it.
+    assert page.text_content("#next-case") == "Next case: Annual check"
+    assert page.evaluate("() => document.activeElement.id") == "next-case"
 
     # Amend it: a reason, a corrected impression, signed again.
     page.get_by_role("button", name="Amend this report").click()
@@ -204,7 +354,8 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
     screenshot(page, "doctor-workspace")
 
     # The older case has no AI reading yet: he asks the server (the Celery worker) for one.
-    page.locator("#patient-cases").get_by_role("button", name="Annual check").click()
+    # j goes to the next case of the worklist.
+    page.keyboard.press("j")
     page.wait_for_selector("#case-title:has-text('Annual check')")
     assert "none" in page.locator(".image-block td").nth(1).text_content()
     page.get_by_role("button", name="Ask the server to read this image").click()

@@ -40,7 +40,7 @@ async function priorItem(prior) {
   const first = images[0];
   const thumbnail = first
     ? element('img', {
-      src: `/api/v1/images/${first.id}/preview/`, className: 'prior-thumbnail', loading: 'lazy',
+      src: `/api/v1/images/${first.id}/preview/`, className: 'prior-thumbnail',
       alt: `${prior.title}, ${day(prior.created_at)}: ${first.original_filename || `image ${first.id}`}`,
     })
     : element('span', { className: 'note', textContent: 'No image.' });
