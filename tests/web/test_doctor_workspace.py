@@ -383,3 +383,107 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
     assert not accessibility_violations(page), accessibility_violations(page)
     assert not errors, errors
     page.close()
+
+
+COUNT_GREYS = """(id) => {
+    const c = document.querySelector(`.image-block[data-image-id='${id}'] canvas.picture`);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set();
+    for (let i = 0; i < d.length; i += 4) seen.add(d[i]);
+    return seen.size;
+}"""
+
+
+def window_of(block) -> tuple[float, float]:
+    return float(block.get_by_label("Window centre").input_value()), float(block.get_by_label("Window width").input_value())
+
+
+def test_a_16_bit_dicom_is_windowed_on_its_own_values(portal_settings, live_server, browser, data_dir):
+    """A real 16-bit CR radiograph (MONOCHROME1, Window 15000/30000 in its header): the viewer starts
+    from the file's window, and a narrow window shows grey levels the 8-bit picture does not have."""
+    import numpy as np
+    import pydicom
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.services import case_create, case_submit
+    from imaging.services import image_upload
+    from training.decoding import decode_image_file
+
+    path = data_dir / "dicom" / "RG1_UNCI.dcm"
+    doctor, erin = clinic()
+    case = case_create(created_by=erin, patient=erin, title="Radiograph from the clinic")
+    image = image_upload(case=case, uploaded_by=erin, file=SimpleUploadedFile(path.name, path.read_bytes()))
+    case_submit(case=case, submitted_by=erin)
+    stored = pydicom.dcmread(path).pixel_array.astype(np.float64)
+    assert int(stored.max()) > 255 and pydicom.dcmread(path).BitsStored == 15
+
+    page = browser.new_page(viewport=DESKTOP)
+    errors = PageErrors(page)
+    sign_in(page, live_server.url, "dr-lee")
+    page.wait_for_url("**/doctor.html")
+    page.get_by_role("button", name="Radiograph from the clinic").click()
+    block = page.locator(f".image-block[data-image-id='{image.pk}']")
+    block.locator("canvas.picture[data-loaded=true]").wait_for(timeout=60_000)
+    source = block.locator(".viewer-source").text_content()
+    assert "DICOM's own values (803 to 26512)" in source and "file's window" in source and "MONOCHROME1" in source
+    assert window_of(block) == (15000, 30000)
+
+    # Each pixel is the file's window over its 16-bit value (DICOM LINEAR), inverted for MONOCHROME1.
+    def expected(y: int, x: int, center: float, width: float) -> float:
+        level = ((stored[y, x] - (center - 0.5)) / (width - 1) + 0.5) * 255
+        return 255 - min(255, max(0, level))
+
+    for y, x in ((977, 920), (400, 300), (1500, 1200)):
+        shown = page.evaluate(PIXEL, [image.pk, x, y])[0]
+        assert abs(shown - expected(y, x, 15000, 30000)) <= 1, (y, x, shown)
+
+    # A window 200 values wide around the median: the 16-bit values fill the grey scale, where the
+    # 8-bit picture (the preview and the model's input) has a handful of levels in that range.
+    center = float(np.median(stored))
+    in_window = np.abs(stored - center) < 100
+    eight_bit = decode_image_file(path, channels=1)[..., 0]
+    assert len(np.unique(eight_bit[in_window])) <= 4
+    block.get_by_label("Window centre").fill(str(center))
+    block.get_by_label("Window width").fill("200")
+    page.wait_for_function("([id, w]) => document.querySelector(`.image-block[data-image-id='${id}'] canvas.picture`)"
+                           ".dataset.window === w", arg=[image.pk, f"{center:.1f}/200.0"])
+    assert page.evaluate(COUNT_GREYS, image.pk) > 150
+    y, x = map(int, np.argwhere(in_window)[len(np.argwhere(in_window)) // 2])
+    assert abs(page.evaluate(PIXEL, [image.pk, x, y])[0] - expected(y, x, center, 200)) <= 1
+
+    # Right-drag sets the window as radiologists expect: right widens it, down raises the level.
+    viewer = block.locator(".viewer")
+    viewer.evaluate("(v) => v.scrollIntoView({block: 'center'})")
+    box = viewer.bounding_box()
+    page.mouse.move(box["x"] + 300, box["y"] + 300)
+    page.mouse.down(button="right")
+    page.mouse.move(box["x"] + 400, box["y"] + 350, steps=5)
+    page.mouse.up(button="right")
+    c, w = window_of(block)
+    assert w > 200 and c > center, (c, w)
+    # Shift+arrows do it from the keyboard; the W/L mode makes a plain drag set the window, not pan.
+    viewer.focus()
+    page.keyboard.press("Shift+ArrowUp")
+    assert window_of(block)[0] > c
+    block.get_by_role("button", name="W/L drag").click()
+    before = page.evaluate(GEOMETRY, image.pk)["image"]
+    window = window_of(block)
+    page.mouse.move(box["x"] + 300, box["y"] + 300)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 250, box["y"] + 300, steps=5)
+    page.mouse.up()
+    assert window_of(block)[1] < window[1] and page.evaluate(GEOMETRY, image.pk)["image"] == before
+    block.get_by_role("button", name="Reset view").click()
+    assert window_of(block) == (15000, 30000)
+    screenshot(page, "doctor-dicom-window")
+    assert not accessibility_violations(page), accessibility_violations(page)
+
+    # On a phone the viewer fits the screen's width and the page needs no sideways scrolling.
+    page.set_viewport_size(PHONE)
+    page.wait_for_function("() => document.querySelector('.viewer').getBoundingClientRect().width <= window.innerWidth")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    fitted = page.evaluate(GEOMETRY, image.pk)
+    assert inside(fitted["image"], fitted["viewer"])
+    assert not accessibility_violations(page), accessibility_violations(page)
+    assert not errors, errors
+    page.close()
