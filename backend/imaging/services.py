@@ -48,7 +48,15 @@ def _image_store(*, case: Case, uploaded_by: User, file: UploadedFile) -> Image:
         )
     data = _read_limited(file)
     sha256 = hashlib.sha256(data).hexdigest()
-    if Image.objects.filter(case=case, sha256=sha256).exists():
+    same = Image.objects.filter(case=case, sha256=sha256).first()
+    if same is not None and same.withdrawn_at is not None:
+        # The withdrawn row keeps its place in the case's record; the same bytes cannot take it again.
+        raise ApplicationError(
+            "You withdrew this image from the case, so it cannot be added to it again. Open a new case for it.",
+            code="image_withdrawn",
+            status_code=status.HTTP_409_CONFLICT,
+        )
+    if same is not None:
         raise ApplicationError(
             "This image is already attached to the case.", code="duplicate_image", status_code=status.HTTP_409_CONFLICT
         )

@@ -66,7 +66,7 @@ def test_her_doctor_may_withdraw_a_draft_case_he_opened_for_her(alice, bob):
     assert case.pk not in listed_case_ids(alice)
 
 
-def test_a_case_sent_to_the_doctor_cannot_be_withdrawn(alice):
+def test_a_case_sent_to_the_doctor_cannot_be_withdrawn(alice, bob):
     case = make_case(patient=alice, images=1, submit=True)
 
     response = withdraw_case(alice, case)
@@ -195,3 +195,16 @@ def test_another_patient_cannot_withdraw_her_image(alice, charlie):
     assert withdraw_image(charlie, image).status_code == 404
     image.refresh_from_db()
     assert image.withdrawn_at is None
+
+
+def test_a_withdrawn_image_cannot_be_added_to_the_same_case_again(alice):
+    case = make_case(patient=alice, images=1)
+    image = case.images.get()
+    withdraw_image(alice, image)
+    again = client_for(alice).post(f"/api/v1/cases/{case.pk}/images/", {"file": upload_file("scan-0.png", png_bytes(color=40))})
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "image_withdrawn"
+    # Another case takes it.
+    other = make_case(patient=alice)
+    moved = client_for(alice).post(f"/api/v1/cases/{other.pk}/images/", {"file": upload_file("scan-0.png", png_bytes(color=40))})
+    assert moved.status_code == 201
