@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from live_pages import (DEMO_PASSWORD, DESKTOP, MODEL_LOAD_MS, PHONE, PageErrors, accessibility_violations,
+from live_pages import (ARTIFACTS, DEMO_PASSWORD, DESKTOP, MODEL_LOAD_MS, PHONE, PageErrors, accessibility_violations,
                         finished_readings, first_read_as, screenshot, sign_in)
 
 from bench.browser_inference import chest_xrays
@@ -278,6 +278,8 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
                            ".getContext('2d').getImageData(x, y, 1, 1).data[0] === g", arg=[first_id, *centre, grey])
     assert heatmap.is_checked() and overlay.is_visible() and overlay.evaluate("(c) => getComputedStyle(c).opacity") == "0.45"
     assert page.locator(f".image-block[data-image-id='{first_id}'] canvas.picture").get_attribute("data-window") == window
+    ARTIFACTS.mkdir(exist_ok=True)
+    first_block.locator("figure").screenshot(path=str(ARTIFACTS / "doctor-viewer.png"))
 
     # n goes from image to image; ? lists the shortcuts in a dialog that Escape closes.
     page.locator("#case-title").focus()
@@ -484,6 +486,8 @@ def test_a_16_bit_dicom_is_windowed_on_its_own_values(portal_settings, live_serv
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     fitted = page.evaluate(GEOMETRY, image.pk)
     assert inside(fitted["image"], fitted["viewer"])
+    block.locator("figure").evaluate("(f) => f.scrollIntoView({block: 'start'})")
+    page.screenshot(path=str(ARTIFACTS / "doctor-viewer-phone.png"))
     assert not accessibility_violations(page), accessibility_violations(page)
     assert not errors, errors
     page.close()
