@@ -30,6 +30,7 @@ def test_metadata_describes_the_model(package):
     metadata = json.loads((package / "model_metadata.json").read_text())
     assert metadata["label_names"] == ["malignant", "normal or benign"]
     assert metadata["positive_class"] == 0
+    assert metadata["exam_type"] == "breast_ultrasound"  # what the product reads it for
     assert metadata["input"] == {**metadata["input"], "dtype": "uint8", "channels": 1, "model_size": 28}
     assert metadata["training"]["source"]["md5"] == "750601b1f35ba3300ea97c75c52ff8f6"
     assert metadata["training"]["split_sizes"] == {"train": 546, "val": 78, "test": 156}
