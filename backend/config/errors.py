@@ -46,7 +46,11 @@ def error_response(*, code: str, message: str, status_code: int, details: dict |
 
 
 def audit_forbidden(*, user, view_name: str, view_kwargs: dict, reason: str = "") -> None:
-    """A signed-in user was refused an action: that attempt belongs in the audit trail."""
+    """A signed-in user was refused an action: that attempt belongs in the audit trail.
+
+    Recorded during the request, it is written when the answer is known, with the answer's status
+    and reason added (audit.refusals); other refusals get their event from the audit middleware.
+    """
     from audit.services import audit_record  # the audit app depends on this module
 
     if user is None or not user.is_authenticated:
