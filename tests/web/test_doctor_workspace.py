@@ -395,6 +395,18 @@ COUNT_GREYS = """(id) => {
     return seen.size;
 }"""
 
+# Two touch pointers, `start` and then `end` pixels either side of (x, y), as a phone sends them.
+PINCH = """([id, x, y, start, end]) => {
+    const viewer = document.querySelector(`.image-block[data-image-id='${id}'] .viewer`);
+    const send = (type, pointerId, dx) => viewer.dispatchEvent(new PointerEvent(type, {
+        pointerId, pointerType: 'touch', isPrimary: pointerId === 1, clientX: x + dx, clientY: y,
+        button: type === 'pointermove' ? -1 : 0, buttons: type === 'pointerup' ? 0 : 1, bubbles: true }));
+    send('pointerdown', 1, -start);
+    send('pointerdown', 2, start);
+    for (let d = start + 10; d <= end; d += 10) { send('pointermove', 1, -d); send('pointermove', 2, d); }
+    send('pointerup', 1, -end);
+    send('pointerup', 2, end);
+}"""
 
 def window_of(block) -> tuple[float, float]:
     return float(block.get_by_label("Window centre").input_value()), float(block.get_by_label("Window width").input_value())
@@ -488,6 +500,16 @@ def test_a_16_bit_dicom_is_windowed_on_its_own_values(portal_settings, live_serv
     assert inside(fitted["image"], fitted["viewer"])
     block.locator("figure").evaluate("(f) => f.scrollIntoView({block: 'start'})")
     page.screenshot(path=str(ARTIFACTS / "doctor-viewer-phone.png"))
+    # Pinch: two fingers moving apart zoom in around the point between them.
+    before = page.evaluate(GEOMETRY, image.pk)
+    mx = before["viewer"]["x"] + before["viewer"]["width"] / 2
+    my = before["viewer"]["y"] + before["viewer"]["height"] * 0.4
+    point = image_point(before, mx, my)
+    page.evaluate(PINCH, [image.pk, mx, my, 30, 90])
+    after = page.evaluate(GEOMETRY, image.pk)
+    assert abs(after["image"]["width"] / before["image"]["width"] - 3) < 0.01
+    sx, sy = screen_point(after, *point)
+    assert abs(sx - mx) < 1 and abs(sy - my) < 1, (sx, sy, mx, my)
     assert not accessibility_violations(page), accessibility_violations(page)
     assert not errors, errors
     page.close()

@@ -105,8 +105,9 @@ export function attachGestures(viewport, { zoom, pan, windowStart, windowDrag, w
   let drag = null; // {kind: 'pan'|'window', x0, y0, x, y}
   let pinch = null; // {distance, mx, my}
   const local = (event) => {
+    // The image is placed inside the border, so points are measured from there.
     const box = viewport.getBoundingClientRect();
-    return { x: event.clientX - box.left, y: event.clientY - box.top };
+    return { x: event.clientX - box.left - viewport.clientLeft, y: event.clientY - box.top - viewport.clientTop };
   };
   const pinchState = () => {
     const [a, b] = [...pointers.values()];
@@ -122,7 +123,11 @@ export function attachGestures(viewport, { zoom, pan, windowStart, windowDrag, w
   viewport.addEventListener('contextmenu', (event) => event.preventDefault());
   viewport.addEventListener('pointerdown', (event) => {
     if (event.button !== 0 && event.button !== 2) return;
-    viewport.setPointerCapture(event.pointerId);
+    try {
+      viewport.setPointerCapture(event.pointerId);
+    } catch {
+      // A pointer the browser no longer tracks (already lifted): the drag still works inside.
+    }
     pointers.set(event.pointerId, local(event));
     if (pointers.size === 2) {
       drag = null;
@@ -141,8 +146,9 @@ export function attachGestures(viewport, { zoom, pan, windowStart, windowDrag, w
     pointers.set(event.pointerId, point);
     if (pinch && pointers.size === 2) {
       const now = pinchState();
-      if (pinch.distance > 0) zoom(now.distance / pinch.distance, now.mx, now.my);
+      // The image point between the fingers follows them: move it there, then zoom around it.
       pan(now.mx - pinch.mx, now.my - pinch.my);
+      if (pinch.distance > 0) zoom(now.distance / pinch.distance, now.mx, now.my);
       pinch = now;
     } else if (drag) {
       if (drag.kind === 'pan') pan(point.x - drag.x, point.y - drag.y);

@@ -82,3 +82,68 @@ test('1:1 keeps the centre of the viewport on the same image point, and pan move
   assert.deepEqual(imagePoint(actual, 400, 300), centre);
   assert.deepEqual(panBy(actual, 10, -5), { ...actual, x: actual.x + 10, y: actual.y - 5 });
 });
+
+/** A viewport element as attachGestures uses it, whose events the test sends. */
+function fakeViewport() {
+  const listeners = {};
+  return {
+    listeners,
+    clientLeft: 1,
+    clientTop: 1,
+    addEventListener: (type, fn) => { listeners[type] = fn; },
+    getBoundingClientRect: () => ({ left: 10, top: 20 }),
+    setPointerCapture: () => {},
+    classList: { add: () => {}, remove: () => {} },
+    send(type, init) { listeners[type]({ preventDefault: () => {}, button: 0, shiftKey: false, ...init }); },
+  };
+}
+
+test('a pinch keeps the image point between the fingers under them, however the fingers move', async () => {
+  const { attachGestures } = await import('../src/viewer_gestures.js');
+  const viewport = fakeViewport();
+  let view = { scale: 0.5, x: 7, y: -3 };
+  attachGestures(viewport, {
+    zoom: (factor, px, py) => { view = zoomAt(view, factor, px, py); },
+    pan: (dx, dy) => { view = panBy(view, dx, dy); },
+    windowStart: () => assert.fail('a pinch is not a window drag'),
+    windowDrag: () => assert.fail('a pinch is not a window drag'),
+    windowMode: () => false,
+  });
+  // Fingers at 100 and 200 (client x), then apart to 40 and 300, one finger at a time, drifting down.
+  const local = (clientX, clientY) => ({ x: clientX - 11, y: clientY - 21 });
+  const under = imagePoint(view, local(150, 120).x, local(150, 120).y);
+  viewport.send('pointerdown', { pointerId: 1, clientX: 100, clientY: 120 });
+  viewport.send('pointerdown', { pointerId: 2, clientX: 200, clientY: 120 });
+  for (let step = 1; step <= 6; step++) {
+    viewport.send('pointermove', { pointerId: 1, clientX: 100 - 10 * step, clientY: 120 + step });
+    viewport.send('pointermove', { pointerId: 2, clientX: 200 + 50 * step / 3, clientY: 120 + step });
+  }
+  const mid = local((40 + 300) / 2, 126);
+  const now = imagePoint(view, mid.x, mid.y);
+  assert.ok(Math.abs(now.x - under.x) < 1e-9 && Math.abs(now.y - under.y) < 1e-9, JSON.stringify({ now, under }));
+  assert.ok(Math.abs(view.scale - 0.5 * (260 / 100)) < 1e-9);
+});
+
+test('a right-button or Shift drag sets the window; a plain drag pans', async () => {
+  const { attachGestures } = await import('../src/viewer_gestures.js');
+  const viewport = fakeViewport();
+  const calls = [];
+  attachGestures(viewport, {
+    zoom: () => calls.push('zoom'),
+    pan: (dx, dy) => calls.push(['pan', dx, dy]),
+    windowStart: () => calls.push('windowStart'),
+    windowDrag: (dx, dy) => calls.push(['window', dx, dy]),
+    windowMode: () => false,
+  });
+  for (const init of [{ button: 2 }, { shiftKey: true }, {}]) {
+    viewport.send('pointerdown', { pointerId: 1, clientX: 50, clientY: 50, ...init });
+    viewport.send('pointermove', { pointerId: 1, clientX: 60, clientY: 45 });
+    viewport.send('pointermove', { pointerId: 1, clientX: 70, clientY: 40 });
+    viewport.send('pointerup', { pointerId: 1 });
+  }
+  assert.deepEqual(calls, [
+    'windowStart', ['window', 10, -5], ['window', 20, -10],
+    'windowStart', ['window', 10, -5], ['window', 20, -10],
+    ['pan', 10, -5], ['pan', 10, -5],
+  ]);
+});
