@@ -69,14 +69,17 @@ def assert_read_on_the_server(page, case, xray: Path, reason: str, *, metadata_s
     assert math.isclose(sum(reading.probabilities.values()), 1.0, abs_tol=1e-4)
     assert Image.objects.get(case=case).original_filename == xray.name
     result = page.text_content("#result")
-    assert f"the server ({reading.backend}), because {reason}" in result, result
-    # The chest model is binary: the probability shown is that of pneumonia, with its band.
-    assert reading.label in result and f"Probability of pneumonia{reading.score * 100:.1f} %" in result, result
+    assert f"read on the server, because {reason}" in result, result
+    assert f"on the server ({reading.backend})" in page.text_content("#result details"), result
+    # The label with its own probability; the result is the band the probability of pneumonia is in.
+    label_probability = reading.probabilities[reading.label]
+    assert f"Probability{reading.label}: {label_probability * 100:.1f} %" in result, result
     band = band_name(reading.score, package_metadata(reading.model_name, reading.model_version))
     if band and metadata_served:
-        assert f"{reading.score * 100:.1f} % ({band})" in result, result
+        assert f"Result{band[0].upper()}{band[1:]}" in result, result
+        assert f"here it is {reading.score * 100:.1f} %" in result, result
     assert xray.name in result
-    assert "read on the server" in page.text_content("#case-readings")
+    assert f"on the server ({reading.backend})" in page.text_content("#case-readings")
     return reading
 
 
@@ -115,8 +118,9 @@ def test_a_patient_can_choose_to_have_her_images_read_on_the_server(celery_worke
     assert_read_on_the_server(page, case, xray, "you chose to have your images read on the server")
     assert not Reading.objects.filter(case=case, runs_on="browser").exists()
     assert not model_requests, model_requests
-    # The button she pressed is disabled now; focus moves on to the case's images, not the page's top.
-    assert page.evaluate("document.activeElement.id") == "case-readings-title"
+    # The button she pressed is disabled now; focus moves to the message beside it, not the page's top.
+    assert page.evaluate("document.activeElement.id") == "add-to-case-status"
+    assert "added to your case and read on the server" in page.text_content("#add-to-case-status")
 
     violations = accessibility_violations(page)
     assert not violations, violations

@@ -78,17 +78,31 @@ export function readingBlock(plain, technical) {
 const RAN_ON = { browser: 'in the browser', server: 'on the server' };
 
 /**
- * The technical rows of a stored reading.
+ * What the server's check of a browser reading found, in a few words.
+ *
+ * @param {object} check the verification reading
+ * @returns {string}
+ */
+function checkText(check) {
+  if (check.status === 'pending' || check.status === 'running') return 'being checked';
+  if (check.status === 'failed') return 'the check failed; your doctor can ask for another';
+  return check.disagrees ? 'a different result: your doctor will look at both' : 'the same result';
+}
+
+/**
+ * The technical rows of a stored reading, with the server's check of it when there is one.
  *
  * @param {object} r from the readings API
+ * @param {object|null} [check] the server reading that verifies it
  * @returns {[string, string][]}
  */
-function storedReadingDetails(r) {
+function storedReadingDetails(r, check = null) {
   return [
     ['Model', `${r.model_name} ${r.model_version}`],
     ['Ran', [RAN_ON[r.runs_on] ?? r.runs_on, r.backend && `(${r.backend})`].filter(Boolean).join(' ')],
     ...(r.score != null ? [['Score', `${percent(r.score)}, threshold ${percent(r.threshold)}`]] : []),
     ...(r.latency_ms != null ? [['Time', `${Number(r.latency_ms).toFixed(0)} ms`]] : []),
+    ...(check ? [['Checked on the server', checkText(check)]] : []),
   ];
 }
 
@@ -107,11 +121,13 @@ export function readingItems(images, readings, { metadataOf = () => null, canWit
   return images.map((image) => {
     const name = image.original_filename || `image ${image.id}`;
     const added = dateText(image.created_at);
-    const own = readings.filter((r) => r.image === image.id);
+    // The server's re-reading of a browser reading is a check of it, shown in its details.
+    const own = readings.filter((r) => r.image === image.id && r.verifies == null);
+    const checkOf = (r) => readings.find((check) => check.id === r.verification) ?? null;
     const readingNodes = own.length
       ? own.map((r) => element('div', { className: 'stored-reading' }, [
         element('p', {}, [element('strong', { textContent: 'AI reading: ' }), readingLine(r, metadataOf(r))]),
-        detailsDisclosure(storedReadingDetails(r)),
+        detailsDisclosure(storedReadingDetails(r, checkOf(r))),
       ]))
       : [element('p', { textContent: 'Not read yet.' })];
     const text = element('div', { className: 'image-text' }, [
