@@ -137,6 +137,7 @@ def case_withdraw(*, case: Case, withdrawn_by: User) -> Case:
             object_type="case",
             object_id=case.pk,
             patient_id=case.patient_id,
+            allowed=False,
             detail={"refused": exc.code},
         )
         raise

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First after security, so that every refusal below it (NUL characters, oversized bodies) is audited.
+    "audit.middleware.RequestOriginMiddleware",
     # PostgreSQL stores no NUL characters: refuse them in the path and query (400), not DataError (500).
     "config.nul_bytes.NulFreeRequestMiddleware",
     # Before anything reads the body: a body over the upload limit is refused from its length.
@@ -82,7 +84,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.security_headers.ContentSecurityPolicyMiddleware",
-    "audit.middleware.RequestOriginMiddleware",
     "accounts.middleware.IdleSessionTimeoutMiddleware",
 ]
 

@@ -34,6 +34,7 @@ def image_upload(*, case: Case, uploaded_by: User, file: UploadedFile) -> Image:
             action="image.upload",
             object_type="image",
             patient_id=case.patient_id,
+            allowed=False,
             detail={"case": case.pk, "refused": exc.code},
         )
         raise
@@ -184,6 +185,7 @@ def image_withdraw(*, image: Image, withdrawn_by: User) -> Image:
             object_type="image",
             object_id=image.pk,
             patient_id=image.case.patient_id,
+            allowed=False,
             detail={"case": image.case_id, "refused": exc.code},
         )
         raise

@@ -237,8 +237,11 @@ def test_failed_database_write_removes_the_stored_files(alice, case, settings, m
 
 def test_refused_upload_is_in_the_audit_log(alice, case):
     post_file(alice, case, "notes.txt", b"hello there, not an image")
-    event = AuditEvent.objects.get(action="image.upload")
-    assert event.detail == {"case": case.pk, "refused": "unsupported_type"}
+    # One refused event, with the case and patient, and nothing recorded as allowed.
+    [event] = AuditEvent.objects.filter(allowed=False)
+    assert event.action == "image.upload" and not AuditEvent.objects.filter(action="request.refused").exists()
+    assert event.detail["case"] == case.pk and event.detail["refused"] == "unsupported_type"
+    assert event.detail["status"] == 415
     assert event.actor == alice and event.patient_id == alice.pk
 
 

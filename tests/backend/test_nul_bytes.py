@@ -25,8 +25,12 @@ def test_a_nul_in_a_list_filter_is_refused(bob):
     _refused_for_nul(client_for(bob).get("/api/v1/cases/?status=%00"))
 
 
-def test_a_nul_in_the_path_is_refused(anon_client):
+def test_a_nul_in_the_path_is_refused_and_audited_without_it(db, anon_client):
+    from audit.models import AuditEvent
+
     _refused_for_nul(anon_client.get("/api/v1/models/chest%00/"))
+    [event] = AuditEvent.objects.filter(allowed=False)
+    assert event.detail["status"] == 400 and "\x00" not in str(event.detail)
 
 
 def test_a_nul_in_a_json_key_is_refused_before_it_reaches_the_database(shipped_models, alice):
