@@ -10,7 +10,7 @@ import { examTypeLabel, examTypeSwitchedText, fileFieldLabel, otherExamTypeText,
 import { modelPackages } from './model_packages.js';
 import { $, element, setStatus } from './page.js';
 import { state } from './portal_state.js';
-import { fileRefusal } from './read_image.js';
+import { fileRefusal, SNIFF_BYTES } from './read_image.js';
 
 const HEATMAP_OPACITY = 0.45;
 /** localStorage key of the patient's choice to have her images read on the server only. */
@@ -106,8 +106,8 @@ export async function showExamType(examType) {
  * @returns {Promise<boolean>} false when the file does not belong in this case
  */
 async function followDicomExamType(file) {
+  if (sniffImageType(await toBytes(file.slice(0, SNIFF_BYTES))) !== 'dicom') return true;
   const bytes = await toBytes(file);
-  if (sniffImageType(bytes) !== 'dicom') return true;
   let packages;
   try {
     packages = await modelPackages();
