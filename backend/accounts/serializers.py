@@ -29,7 +29,7 @@ class PatientSerializer(PersonSerializer):
     """A case's patient as her doctors see her beside the images: her age and sex too."""
 
     age = serializers.SerializerMethodField(help_text="Completed years today; null when no date of birth is known.")
-    sex = serializers.ChoiceField(choices=Sex.choices, read_only=True, help_text="Blank when not given.")
+    sex = serializers.ChoiceField(choices=Sex.choices, read_only=True, allow_blank=True, help_text="Blank when not given.")
 
     class Meta(PersonSerializer.Meta):
         fields = [*PersonSerializer.Meta.fields, "age", "sex"]
