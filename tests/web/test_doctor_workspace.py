@@ -317,6 +317,10 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
     assert page.locator("#history li").count() >= 3
 
     # A draft first; the report cites the server's reading of the real X-ray.
+    # Letters typed in a field are text, never shortcuts.
+    page.get_by_label("Findings").press_sequentially("jkhnr?")
+    assert page.get_by_label("Findings").input_value().endswith("jkhnr?")
+    assert page.text_content("#case-title") == "Cough and fever" and not page.get_by_role("dialog").is_visible()
     page.get_by_label("Findings").fill("Patchy consolidation in the right lower zone.")
     page.get_by_label("Impression").fill("Right lower lobe pneumonia.")
     page.get_by_label("I agree with the AI").check()
@@ -346,8 +350,9 @@ def test_a_doctor_goes_from_the_worklist_to_a_signed_and_amended_report(portal_s
     page.get_by_role("button", name="Amend this report").click()
     page.get_by_label("Reason for the amendment").fill("Laterality corrected after comparison with the lateral view.")
     page.get_by_label("Impression").fill("Left lower lobe pneumonia.")
+    # Ctrl+Enter signs from the text itself, after the same confirmation.
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Sign report").click()
+    page.get_by_label("Impression").press("Control+Enter")
     page.wait_for_selector("#status:has-text('The report is signed.')")
     amendment = Report.objects.get(amends=draft)
     assert amendment.status == "signed" and amendment.impression == "Left lower lobe pneumonia."
