@@ -98,3 +98,16 @@ def test_doctors_created_by_an_admin_have_no_age_or_sex_fields(db):
     from accounts.serializers import UserCreateSerializer
 
     assert "date_of_birth" not in UserCreateSerializer().fields and "sex" not in UserCreateSerializer().fields
+
+
+@pytest.mark.django_db
+def test_the_demo_patients_have_an_age_and_a_sex(medical_data_dir, settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo", "--data-dir", str(medical_data_dir))
+    call_command("seed_demo", "--data-dir", str(medical_data_dir))
+    ana, ben = User.objects.get(username="ana"), User.objects.get(username="ben")
+    assert (ana.date_of_birth, ana.sex) == (datetime.date(1988, 4, 12), "female")
+    assert (ben.date_of_birth, ben.sex) == (datetime.date(1957, 9, 3), "male")
+    assert User.objects.get(username="dr-grey").date_of_birth is None
