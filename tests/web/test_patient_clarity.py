@@ -5,7 +5,7 @@
 Debian's Chromium on a phone-sized screen (live_pages.PHONE) against a live Django server on
 PostgreSQL. An upload's progress and the server's refusal of it (a colour DICOM: the browser hands
 it to the server, which refuses it with 415) appear beside the button she pressed, inside the
-screen, measured with bounding boxes. Her case shows its dates in her locale, her images as
+screen, measured with bounding boxes, on a phone and on a desktop screen alike. Her case shows its dates in her locale, her images as
 thumbnails with alt text, a reading of 51 % "normal" as uncertain with its band, and the
 technical words (backend, timings, model version) only behind "Details". Withdrawing an image
 and a draft case hides them and leaves audit events.
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from live_pages import (
+    DESKTOP,
     FILE_LABEL,
     PHONE,
     PageErrors,
@@ -68,17 +69,18 @@ def assert_beside(page, message_selector: str, button_selector: str) -> None:
     assert 0 <= gap <= NEAR_PX, (gap, message, button)
 
 
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
 @pytest.mark.django_db(transaction=True)
-def test_an_uploads_progress_and_refusal_show_beside_its_button_on_a_phone(portal_settings, live_server, browser,
-                                                                          data_dir, tmp_path):
+def test_an_uploads_progress_and_refusal_show_beside_its_button(portal_settings, live_server, browser, data_dir,
+                                                                tmp_path, screen):
     from audit.models import AuditEvent
     from imaging.models import Image
 
     xray = data_dir / "chest_xray_kermany" / chest_xrays(data_dir)[0]["file"]
     dicom = colour_dicom(xray, data_dir / "dicom" / "RG1_UNCI.dcm", tmp_path / "colour-scan.dcm")
-    page = browser.new_page(viewport=PHONE)
+    page = browser.new_page(viewport={"phone": PHONE, "desktop": DESKTOP}[screen])
     errors = PageErrors(page)
-    case = sign_up_and_open_case(page, live_server.url, "nora", "Chest pain")
+    case = sign_up_and_open_case(page, live_server.url, f"nora-{screen}", "Chest pain")
     page.get_by_label("Read my images on the server instead of in this browser").check()
     page.get_by_label(FILE_LABEL).set_input_files(str(dicom))
     button = page.get_by_role("button", name=SERVER_BUTTON)
@@ -109,7 +111,7 @@ def test_an_uploads_progress_and_refusal_show_beside_its_button_on_a_phone(porta
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     violations = accessibility_violations(page)
     assert not violations, violations
-    screenshot(page, "patient-portal-refusal-beside-button")
+    screenshot(page, f"patient-portal-refusal-beside-button-{screen}")
     assert not errors, errors
     page.close()
 
