@@ -110,7 +110,7 @@ def case_submit(*, case: Case, submitted_by: User) -> Case:
     It must hold at least one image. Without the queue (PRACTICE_QUEUE) a case cannot go to no one.
     """
     case = Case.objects.select_for_update().get(pk=case.pk)
-    if not case.images.exists():
+    if not case.images.filter(withdrawn_at__isnull=True).exists():
         raise ApplicationError("Add at least one image before submitting.", code="case_has_no_images")
     if not settings.PRACTICE_QUEUE and not has_a_doctor(patient_id=case.patient_id):
         raise ApplicationError(

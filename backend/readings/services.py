@@ -36,8 +36,10 @@ def _is_flagged(score: float | None, threshold: float | None) -> bool:
 
 def _case_flagged(case: Case) -> bool:
     """The server's decision on the case's AI flag; a browser's claim can raise it, never lower it."""
-    # Refused readings are not findings: only the latest server reading of an accepted image counts.
-    succeeded = case.readings.filter(status=ReadingStatus.SUCCEEDED)
+    # Refused readings are not findings: only the latest server reading of an accepted image counts;
+    # a withdrawn image's readings count for nothing, even one that finished after the withdrawal.
+    readings = case.readings.filter(image__withdrawn_at__isnull=True)
+    succeeded = readings.filter(status=ReadingStatus.SUCCEEDED)
     latest = succeeded.filter(runs_on=RunsOn.SERVER).order_by("-completed_at", "-id").first()
     # Until the server has re-run a browser reading and agreed, its finding is only a claim.
     unconfirmed_finding = (
@@ -47,7 +49,7 @@ def _case_flagged(case: Case) -> bool:
     )
     # Browser and server disagreeing on an image (a finding, or whether to read it at all) needs
     # a doctor's eyes whatever the finding.
-    disagreement = case.readings.filter(disagrees=True).exists()
+    disagreement = readings.filter(disagrees=True).exists()
     return (latest is not None and latest.flagged) or unconfirmed_finding or disagreement
 
 
@@ -58,7 +60,8 @@ def _after_finish(*, reading: Reading, actor: User | None) -> None:
     if case.ai_flagged != flagged:
         case.ai_flagged = flagged
         case.save(update_fields=["ai_flagged", "updated_at"])
-    if reading.status == ReadingStatus.SUCCEEDED and case.status == CaseStatus.SUBMITTED:
+    image_in_use = case.images.filter(pk=reading.image_id, withdrawn_at__isnull=True).exists()
+    if reading.status == ReadingStatus.SUCCEEDED and image_in_use and case.status == CaseStatus.SUBMITTED:
         case_transition(case=case, to=CaseStatus.AI_READ, actor=actor)
 
 

@@ -209,3 +209,24 @@ def test_a_withdrawn_image_cannot_be_added_to_the_same_case_again(alice):
     other = make_case(patient=alice)
     moved = client_for(alice).post(f"/api/v1/cases/{other.pk}/images/", {"file": upload_file("scan-0.png", png_bytes(color=40))})
     assert moved.status_code == 201
+
+
+def test_a_case_whose_images_were_all_withdrawn_cannot_be_sent(alice, bob):
+    case = make_case(patient=alice, images=1)
+    withdraw_image(alice, case.images.get())
+
+    response = client_for(alice).post(f"/api/v1/cases/{case.pk}/submit/")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "case_has_no_images"
+
+
+def test_a_reading_that_finishes_after_its_image_was_withdrawn_changes_nothing(alice, bob):
+    case = make_case(patient=alice, images=2, submit=True)
+    withdrawn = case.images.order_by("id").first()
+    assert withdraw_image(alice, withdrawn).status_code == 204
+
+    record_reading(case=case, image=withdrawn, user=None, score=0.97)  # a finding, on an image no longer in the case
+
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SUBMITTED and case.ai_flagged is False
