@@ -24,12 +24,13 @@ class QueueIsOn(BasePermission):
 class QueuedCaseSerializer(serializers.ModelSerializer):
     """What a doctor needs to decide to take a case, and no more."""
 
+    exam_type_label = serializers.CharField(source="get_exam_type_display")
     patient_first_name = serializers.CharField(source="patient.first_name")
     patient_age = serializers.SerializerMethodField(help_text="In years, when the patient gave her date of birth.")
 
     class Meta:
         model = Case
-        fields = ["id", "title", "exam_type", "submitted_at", "ai_flagged", "patient_first_name", "patient_age"]
+        fields = ["id", "title", "exam_type", "exam_type_label", "submitted_at", "ai_flagged", "patient_first_name", "patient_age"]
         read_only_fields = fields
 
     def get_patient_age(self, case: Case) -> int | None:

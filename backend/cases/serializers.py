@@ -12,6 +12,8 @@ class CaseSerializer(serializers.ModelSerializer):
         "so a sent case waits in the practice's queue (PRACTICE_QUEUE)."
     )
 
+    # The exam type's name ("Breast ultrasound"): pages show it without a copy of the vocabulary.
+    exam_type_label = serializers.CharField(source="get_exam_type_display", read_only=True)
     class Meta:
         model = Case
         fields = [
@@ -20,6 +22,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "title",
             "description",
             "exam_type",
+            "exam_type_label",
             "status",
             "ai_flagged",
             "created_at",

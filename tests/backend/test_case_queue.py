@@ -52,6 +52,7 @@ def test_the_queue_lists_sent_cases_of_patients_without_a_doctor_oldest_first(qu
         "id": first.pk,
         "title": "erin's case",
         "exam_type": "chest_xray",
+        "exam_type_label": "Chest X-ray",
         "submitted_at": rows[0]["submitted_at"],
         "ai_flagged": False,
         "patient_first_name": "Erin",

@@ -21,10 +21,10 @@ export function patientText(patient) {
 /** The patient, the exam and its reason, at the top of the case. */
 export function renderCaseContext(theCase) {
   $('case-patient').textContent = patientText(theCase.patient);
-  $('case-exam-type').textContent = examTypeText(theCase.exam_type);
+  $('case-exam-type').textContent = examTypeText(theCase);
   $('case-reason').textContent = theCase.description ? `${theCase.title}: ${theCase.description}` : theCase.title;
   $('case-opened').textContent = `opened ${when(theCase.created_at)}${theCase.submitted_at ? `, sent ${when(theCase.submitted_at)}` : ''}`;
-  $('priors-title').textContent = `Earlier ${examTypeText(theCase.exam_type).toLowerCase()} cases`;
+  $('priors-title').textContent = `Earlier ${examTypeText(theCase).toLowerCase()} cases`;
 }
 
 const openButton = (c) => {
@@ -70,8 +70,8 @@ export async function renderPatientContext(theCase) {
   $('priors').replaceChildren(...(priorItems.length ? priorItems : [element('li', { className: 'note', textContent: 'None.' })]));
 
   $('patient-cases').replaceChildren(...cases.results.map((c) => {
-    if (c.id === state.caseId) return element('li', { textContent: `${c.title} (this case) — ${examTypeText(c.exam_type)}, ${statusText(c.status)}, opened ${when(c.created_at)}` });
-    return element('li', {}, [openButton(c), ` — ${examTypeText(c.exam_type)}, ${statusText(c.status)}, opened ${when(c.created_at)}`]);
+    if (c.id === state.caseId) return element('li', { textContent: `${c.title} (this case) — ${examTypeText(c)}, ${statusText(c.status)}, opened ${when(c.created_at)}` });
+    return element('li', {}, [openButton(c), ` — ${examTypeText(c)}, ${statusText(c.status)}, opened ${when(c.created_at)}`]);
   }));
 
   const titles = new Map(cases.results.map((c) => [c.id, c.title]));

@@ -10,11 +10,6 @@ export const STATUS_TEXT = {
   in_review: 'in review',
   reported: 'reported',
 };
-export const EXAM_TYPE_TEXT = {
-  chest_xray: 'Chest X-ray',
-  breast_ultrasound: 'Breast ultrasound',
-  retina_photo: 'Retina photograph',
-};
 
 export const state = {
   user: null,
@@ -45,7 +40,8 @@ export const day = (iso) => (iso ? new Date(iso).toLocaleDateString() : '—');
 export const percent = (p) => (p == null ? '—' : `${(p * 100).toFixed(1)} %`);
 export const personName = (p) => (p ? p.full_name || p.username : '—');
 export const statusText = (status) => STATUS_TEXT[status] ?? status;
-export const examTypeText = (examType) => EXAM_TYPE_TEXT[examType] ?? examType ?? '—';
+/** A case's exam type by its name, as the API gives it. */
+export const examTypeText = (theCase) => theCase.exam_type_label ?? theCase.exam_type ?? '—';
 
 /** How long ago, in the largest whole unit: "3 days", "25 min". */
 export function waiting(iso, now = Date.now()) {

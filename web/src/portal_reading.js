@@ -89,6 +89,8 @@ export async function showExamType(examType) {
   const label = examTypeLabel(examType, await modelPackages().catch(() => []));
   $('case-exam-type').textContent = label;
   $('file-label').textContent = fileFieldLabel(label);
+  state.examTypeLabel = label;
+  showReadingMode();
   if (state.examType === examType) return;
   state.examType = examType;
   state.model = null;
@@ -137,7 +139,8 @@ async function followDicomExamType(file) {
 /** Headings, notes and the fallback notice for browser or server reading. */
 export function showReadingMode() {
   const onServer = $('read-on-server').checked;
-  $('read-title').textContent = onServer || state.modelError ? 'Add an X-ray to be read on the server' : 'Read an X-ray in this browser';
+  const examType = state.examTypeLabel ?? 'Chest X-ray';
+  $('read-title').textContent = `${examType}: ${onServer || state.modelError ? 'read on the server' : 'read in this browser'}`;
   $('read-note').textContent = onServer
     ? 'The image is sent to the server and read there when you add it to your case.'
     : 'The image stays on this device while it is read; it is sent only if you add it to your case.';
@@ -206,8 +209,8 @@ export async function readFile(file) {
   $('refusal').hidden = true;
   $('canvas').hidden = false;
   $('canvas').setAttribute('aria-label', reading.heatmap
-    ? `The X-ray, with the heat map of the evidence for ${reading.heatmapLabel ?? reading.label} over its centre square`
-    : 'The X-ray');
+    ? `The image, with the heat map of the evidence for ${reading.heatmapLabel ?? reading.label} over its centre square`
+    : 'The image');
   showHeatmapInfo(reading);
   $('result').replaceChildren(...browserReadingBlock(reading, totalMs, model.metadata, file.name));
   $('reading').hidden = false;

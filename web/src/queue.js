@@ -5,8 +5,6 @@ import { api, ApiError } from './api.js';
 import { $, act, element, setStatus } from './page.js';
 import { startSession, wireSignOut } from './session.js';
 
-const EXAM_TYPE_TEXT = { chest_xray: 'Chest X-ray', breast_ultrasound: 'Breast ultrasound', retina_photo: 'Retina photograph' };
-
 /**
  * The patient as the queue may show her: first name and age, when she gave them.
  *
@@ -28,7 +26,7 @@ function queueRow(row) {
   const sent = new Date(row.submitted_at);
   const tr = element('tr', {}, [
     element('td', { textContent: row.title }),
-    element('td', { textContent: EXAM_TYPE_TEXT[row.exam_type] ?? row.exam_type }),
+    element('td', { textContent: row.exam_type_label }),
     element('td', { textContent: patientText(row) }),
     element('td', {}, [element('time', { dateTime: row.submitted_at, textContent: sent.toLocaleString() })]),
     element('td', {}, row.ai_flagged ? [element('span', { className: 'flag', textContent: '⚑ flagged' })] : ['—']),

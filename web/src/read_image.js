@@ -19,7 +19,7 @@ export function unreadableFileReason(head, name = 'This file') {
   if (sniffImageType(head) !== null) return null;
   const what = head.length === 0 ? 'is empty' : 'is not a PNG, JPEG or DICOM image';
   return `${name} ${what}, so it cannot be read here or on the server. Nothing has been sent. `
-    + 'Choose a chest X-ray saved as PNG, JPEG or DICOM.';
+    + 'Choose an image saved as PNG, JPEG or DICOM.';
 }
 
 /**
