@@ -5,15 +5,17 @@ import re
 import pytest
 
 from clinic_factories import client_for
-from test_authorization_matrix import API_PREFIX, MATRIX, World, world  # noqa: F401 (world: a fixture)
+from test_authorization_matrix import API_PREFIX, MATRIX, SETTINGS, World, world  # noqa: F401 (world: a fixture)
 
 WRITES = sorted(endpoint for endpoint in MATRIX if endpoint[0] in ("POST", "PATCH", "PUT"))
 NOT_OBJECTS = ["1", "[]", '"x"', "null", '[{"username": "alice"}]']
 
 
 @pytest.mark.parametrize("endpoint", WRITES, ids=lambda e: f"{e[0]} {e[1]}")
-def test_every_write_refuses_a_body_that_is_not_an_object(world: World, endpoint):
+def test_every_write_refuses_a_body_that_is_not_an_object(world: World, endpoint, settings):
     method, route = endpoint
+    for name, value in SETTINGS.get(endpoint, {}).items():  # e.g. the practice queue switched on
+        setattr(settings, name, value)
     kwargs_of, _, expected = MATRIX[endpoint]
     if route.startswith("models/") and world.package is None:
         pytest.skip("no model package installed")

@@ -134,7 +134,7 @@ def _browser_body(image, package, probabilities: list[float]) -> dict:
 
 @pytest.mark.parametrize("offset, disagrees", [(0.0, False), (0.2, True)])
 def test_a_browser_reading_is_verified_on_the_server(
-    offset, disagrees, shipped_models, alice, django_capture_on_commit_callbacks
+    offset, disagrees, shipped_models, alice, bob, django_capture_on_commit_callbacks
 ):
     package = shipped_package(shipped_models)
     fixture = accepted_cases(package)[0]
