@@ -12,6 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import envbool, envfloat, envint, envlist, envsecret, envstr
+from config.encryption import key_from_text
 from config.security_headers import static_file_headers
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
@@ -65,6 +66,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Answers /metrics before any host or HTTPS check (a scraper calls it by an internal name over
+    # plain HTTP), and counts and times every other request (config/metrics.py).
+    "config.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # First after security, so that every refusal below it (NUL characters, oversized bodies) is audited.
     "audit.middleware.RequestOriginMiddleware",
@@ -117,6 +121,12 @@ if DATABASE_URL:
                 conn_health_checks=True,
             )
         }
+        # The password may stay out of the URL (and out of the environment): DATABASE_PASSWORD_FILE.
+        _database_password = envsecret("DATABASE_PASSWORD")
+        if _database_password:
+            if DATABASES["default"].get("PASSWORD"):
+                raise ImproperlyConfigured("DATABASE_URL holds a password and DATABASE_PASSWORD(_FILE) is set too: keep one")
+            DATABASES["default"]["PASSWORD"] = _database_password
         if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             # An unreachable database answers 503 after this many seconds, not after the OS gives
             # up (minutes). libpq's smallest value is 2.
@@ -208,8 +218,43 @@ WEB_DIST = REPO_ROOT / "web" / "dist"
 STATICFILES_DIRS = [("web", WEB_DIST)] if WEB_DIST.is_dir() else []
 # WhiteNoise answers static files before any middleware: it sets their CSP and X-Frame-Options.
 WHITENOISE_ADD_HEADERS_FUNCTION = static_file_headers
+# The key that encrypts uploaded originals and their previews at rest (AES-256-GCM in the app,
+# config/encryption.py): 32 random bytes, base64 or hex, in UPLOAD_ENCRYPTION_KEY_FILE. Unset:
+# files are stored as uploaded. Keep a copy of the key apart from the backups: without it no
+# encrypted image can be read again.
+_upload_key = envsecret("UPLOAD_ENCRYPTION_KEY")
+try:
+    UPLOAD_ENCRYPTION_KEY = key_from_text(_upload_key) if _upload_key else None
+except ValueError as exc:
+    raise ImproperlyConfigured(f"UPLOAD_ENCRYPTION_KEY_FILE: {exc}") from None
+# Uploads on an S3-compatible object store when OBJECT_STORAGE_ENDPOINT is set (config/storage.py);
+# otherwise files under MEDIA_ROOT.
+OBJECT_STORAGE_ENDPOINT = envstr("OBJECT_STORAGE_ENDPOINT").strip()
+if OBJECT_STORAGE_ENDPOINT:
+    _object_store = {
+        "endpoint_url": OBJECT_STORAGE_ENDPOINT,
+        "bucket_name": envstr("OBJECT_STORAGE_BUCKET").strip(),
+        "access_key": envsecret("OBJECT_STORAGE_ACCESS_KEY"),
+        "secret_key": envsecret("OBJECT_STORAGE_SECRET_KEY"),
+        "region_name": envstr("OBJECT_STORAGE_REGION").strip() or None,
+        # Stores other than AWS's own seldom resolve bucket.host names.
+        "addressing_style": "path",
+        "signature_version": "s3v4",
+        # Like the filesystem: a name already taken gets another, never overwrites (imaging.services).
+        "file_overwrite": False,
+        "default_acl": None,
+        "querystring_auth": True,
+    }
+    _missing = [name for name, option in (("OBJECT_STORAGE_BUCKET", "bucket_name"),
+                ("OBJECT_STORAGE_ACCESS_KEY_FILE", "access_key"), ("OBJECT_STORAGE_SECRET_KEY_FILE", "secret_key"))
+                if not _object_store[option]]
+    if _missing:
+        raise ImproperlyConfigured(f"OBJECT_STORAGE_ENDPOINT is set, so {', '.join(_missing)} must be too")
+    _uploads = {"BACKEND": "config.storage.ObjectStoreUploadStorage", "OPTIONS": _object_store}
+else:
+    _uploads = {"BACKEND": "config.storage.LocalUploadStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _uploads,
     # Hashed, compressed names need `collectstatic`, which production runs and development skips.
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -350,12 +395,37 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# --- Logs and metrics -----------------------------------------------------------------------
+# "text" for people at a terminal; "json": one JSON object a line on stdout, with the request id
+# and no patient data (config/json_logs.py), for a log collector.
+LOG_FORMAT = envstr("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "config.json_logs.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"}
+        if LOG_FORMAT == "text"
+        else {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}
+    },
     "root": {"handlers": ["console"], "level": envstr("DJANGO_LOG_LEVEL", "INFO")},
 }
+if LOG_FORMAT == "json":
+    # Django's own loggers would otherwise print plain lines through handlers of their own.
+    LOGGING["loggers"] = {
+        name: {"handlers": ["console"], "level": "INFO", "propagate": False}
+        for name in ("django", "django.server", "django.request", "django.security")
+    }
+# /metrics wants `Authorization: Bearer <token>` when set; without it, only loopback and private
+# addresses that came through no proxy may read it (config/metrics.py).
+METRICS_TOKEN = envsecret("METRICS_TOKEN")
+# Seconds the numbers read from the database, Redis and the workers are kept between scrapes.
+METRICS_CACHE_SECONDS = envfloat("METRICS_CACHE_SECONDS", 10, minimum=0)
+# Each Celery worker serves its own metrics here (0: not at all); config/metrics_worker.py.
+WORKER_METRICS_PORT = envint("WORKER_METRICS_PORT", 9808, minimum=0)
+WORKER_METRICS_ADDRESS = envstr("WORKER_METRICS_ADDRESS", "0.0.0.0")
 
 # How many proxies of ours stand in front of the app, each appending to X-Forwarded-For. The
 # client's address (audit log, sign-in limits) is the NUM_PROXIES-th from the right; 0 trusts
