@@ -137,3 +137,80 @@ def test_embedded_default_uses_sqlite_under_the_data_dir(tmp_path):
     engine, name, media = result.stdout.strip().splitlines()[-1].split()
     assert engine == "django.db.backends.sqlite3"
     assert name == str(tmp_path / "data" / "db.sqlite3") and media == str(tmp_path / "data" / "media")
+
+
+def write_secret(tmp_path: Path, name: str, value: str) -> str:
+    path = tmp_path / name
+    path.write_text(value + "\n")
+    return str(path)
+
+
+def production_with_every_deployment_setting(tmp_path: Path) -> dict[str, str]:
+    """What a hospital's server sets: secrets in files, a proxy in front, PostgreSQL, an object store."""
+    return {
+        **PRODUCTION,
+        "DJANGO_SECRET_KEY": "",
+        "DJANGO_SECRET_KEY_FILE": write_secret(tmp_path, "secret_key", secrets.token_urlsafe(50)),
+        "DJANGO_TRUST_X_FORWARDED_PROTO": "true",
+        "NUM_PROXIES": "1",
+        "DATABASE_URL": "postgres://imaging@db.internal:5432/imaging",
+        "DATABASE_PASSWORD_FILE": write_secret(tmp_path, "db_password", "correct horse battery"),
+        "OBJECT_STORAGE_ENDPOINT": "http://objectstore:8333",
+        "OBJECT_STORAGE_BUCKET": "uploads",
+        "OBJECT_STORAGE_ACCESS_KEY_FILE": write_secret(tmp_path, "s3_access", "access"),
+        "OBJECT_STORAGE_SECRET_KEY_FILE": write_secret(tmp_path, "s3_secret", "secret"),
+        "UPLOAD_ENCRYPTION_KEY_FILE": write_secret(tmp_path, "upload_key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="),
+        "CACHE_REDIS_URL": "redis://cache.internal:6379/1",
+        "CELERY_BROKER_URL": "redis://cache.internal:6379/0",
+    }
+
+
+SHOW_DEPLOYMENT = """
+from django.conf import settings
+from django.core.files.storage import default_storage
+db = settings.DATABASES["default"]
+print(db["PASSWORD"], db["HOST"], type(default_storage._wrapped if hasattr(default_storage, "_wrapped") else default_storage).__name__)
+print(default_storage.__class__.__name__, default_storage.bucket_name, default_storage.endpoint_url, settings.UPLOAD_ENCRYPTION_KEY.hex()[:8])
+print(settings.SECURE_HSTS_SECONDS, settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, settings.SECURE_PROXY_SSL_HEADER)
+"""
+
+
+def test_production_with_every_deployment_setting_passes_the_checklist(tmp_path):
+    env = production_with_every_deployment_setting(tmp_path)
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+    shown = manage("shell", "-c", SHOW_DEPLOYMENT, env=env, tmp_path=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.strip().splitlines()[-2:]
+    assert lines[0] == "ObjectStoreUploadStorage uploads http://objectstore:8333 00010203"
+    assert lines[1] == "31536000 True True ('HTTP_X_FORWARDED_PROTO', 'https')"
+    assert shown.stdout.strip().splitlines()[-3].startswith("correct horse battery db.internal")
+
+
+def test_the_database_password_is_in_the_url_or_in_a_file_not_both(tmp_path):
+    env = production_with_every_deployment_setting(tmp_path)
+    env["DATABASE_URL"] = "postgres://imaging:other@db.internal:5432/imaging"
+    result = manage("check", env=env, tmp_path=tmp_path)
+    assert result.returncode != 0 and "DATABASE_PASSWORD" in result.stderr
+
+
+@pytest.mark.parametrize("missing", ["OBJECT_STORAGE_BUCKET", "OBJECT_STORAGE_ACCESS_KEY_FILE", "OBJECT_STORAGE_SECRET_KEY_FILE"])
+def test_an_object_store_without_its_bucket_or_keys_refuses_to_start(tmp_path, missing):
+    env = {**production_with_every_deployment_setting(tmp_path), missing: ""}
+    result = manage("check", env=env, tmp_path=tmp_path)
+    assert result.returncode != 0 and missing in result.stderr
+
+
+@pytest.mark.parametrize("key", ["too-short", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd", "zz" * 32])
+def test_a_malformed_upload_encryption_key_refuses_to_start(tmp_path, key):
+    env = {**PRODUCTION, "UPLOAD_ENCRYPTION_KEY_FILE": write_secret(tmp_path, "upload_key", key)}
+    result = manage("check", env=env, tmp_path=tmp_path)
+    assert result.returncode != 0 and "UPLOAD_ENCRYPTION_KEY_FILE" in result.stderr and "32 bytes" in result.stderr
+
+
+def test_a_hex_upload_encryption_key_is_read_too(tmp_path):
+    env = {**PRODUCTION, "UPLOAD_ENCRYPTION_KEY_FILE": write_secret(tmp_path, "upload_key", bytes(range(32)).hex())}
+    shown = manage("shell", "-c", "from django.conf import settings; print(settings.UPLOAD_ENCRYPTION_KEY == bytes(range(32)))",
+                   env=env, tmp_path=tmp_path)
+    assert shown.stdout.strip().splitlines()[-1] == "True", shown.stderr
