@@ -51,7 +51,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": redact(record.getMessage()),
-            "request_id": current_request_id(),
+            "request_id": current_request_id() or getattr(getattr(record, "request", None), "request_id", ""),
         }
         if record.exc_info:
             entry["exception"] = redact(self.formatException(record.exc_info))

@@ -65,6 +65,9 @@ class MetricsMiddleware:
             return metrics_response(request)
         started = time.perf_counter()
         response = self.get_response(request)
+        # Django logs a 4xx or 5xx answer (django.request) after every middleware has returned,
+        # when the audit middleware's request id is no longer current: the log formatter reads it here.
+        request.request_id = response.get("X-Request-ID", "")
         method = request.method if request.method in METHODS else "other"
         view = view_label(request)
         REQUESTS.labels(view, method, str(response.status_code)).inc()
