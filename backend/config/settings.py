@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "history",
     "demo",
     "mfa",
+    "operations",
 ]
 
 MIDDLEWARE = [
