@@ -12,6 +12,13 @@ if [ ! -x /usr/bin/chromium ]; then
   else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
 fi
 
+# The alert rules and the scrape configuration are checked by Prometheus's own promtool.
+if ! command -v promtool >/dev/null; then
+  echo "test: installing Debian's prometheus for promtool"
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq prometheus >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq prometheus >/dev/null; fi
+fi
+
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/healthcare}
 export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
 
