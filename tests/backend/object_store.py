@@ -15,6 +15,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from tests.unavailable import skip_or_fail
 
 
@@ -123,10 +125,21 @@ def running_object_store(directory: Path, *, timeout: float = 60):
                 time.sleep(0.5)
         yield store
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)  # it takes its time over a clean stop; the data is thrown away
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        process.kill()  # a clean stop takes weed seconds, and the data is thrown away
+        process.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def object_server(tmp_path_factory):
+    """One S3 server for a test module."""
+    with running_object_store(tmp_path_factory.mktemp("objectstore")) as store:
+        yield store
+
+
+@pytest.fixture
+def object_store(object_server, settings):
+    """A new bucket of the module's server, made the upload store."""
+    store = object_server.new_bucket()
+    settings.STORAGES = {**settings.STORAGES, "default": store.storage_options()}
+    return store

@@ -17,6 +17,7 @@ from clinic_factories import client_for
 from imaging.models import Image
 from inference_cases import case_with_images, xray_files
 from model_packages import CHEST
+from object_store import object_server, object_store  # noqa: F401 (fixtures)
 from readings.models import Reading, ReadingStatus
 from readings.queueing import server_reading_request
 from readings.running import readings_run
@@ -136,3 +137,79 @@ def test_restore_refuses_a_backup_without_its_encryption_key(settings, tmp_path,
     assert connection.introspection.table_names() == []
     settings.UPLOAD_ENCRYPTION_KEY = KEY
     run("restore", backup)  # and with it, it restores
+
+
+def test_a_bucket_is_backed_up_and_restored_object_for_object(settings, tmp_path, object_store, medical_data_dir, alice):
+    settings.UPLOAD_ENCRYPTION_KEY = KEY
+    case_with_images(patient=alice, files=xray_files(medical_data_dir, 2), submit=False)
+    before, stored = snapshot(), object_store.objects()
+    assert len(stored) == 4
+
+    printed = run("backup", tmp_path)
+    assert "Copied 4 stored files" in printed
+    [backup] = tmp_path.glob("backup-*")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    client = object_store.client()
+    for name in stored:
+        client.delete_object(Bucket=object_store.bucket, Key=name)
+    assert object_store.objects() == {}
+
+    assert "2 images match their SHA-256" in run("restore", backup)
+    assert snapshot() == before
+    assert object_store.objects() == stored  # the same bytes, still encrypted
+    assert not (settings.MEDIA_ROOT.exists() and any(settings.MEDIA_ROOT.rglob("*")))
+
+
+def test_the_embedded_default_backs_up_and_restores_with_dumpdata(tmp_path, medical_data_dir):
+    """SQLite and local files (scripts/run.sh): dumpdata and loaddata, in a process of its own."""
+    [xray] = xray_files(medical_data_dir, 1)
+    env = {**embedded_environment(), "DJANGO_DATA_DIR": str(tmp_path / "data"), "XRAY": str(xray)}
+    manage(env, "migrate", "--verbosity=0")
+    made = manage(env, "shell", "-c", MAKE_CASE).stdout.split()[-1]
+    printed = manage(env, "backup", str(tmp_path / "backups")).stdout
+    assert "with dumpdata (JSON)" in printed
+    [backup] = (tmp_path / "backups").glob("backup-*")
+    shutil.rmtree(tmp_path / "data")
+    printed = manage(env, "restore", str(backup)).stdout
+    assert "1 images match their SHA-256" in printed
+    assert manage(env, "shell", "-c", SHOW_CASE).stdout.split()[-1] == made
+
+
+MAKE_CASE = """
+import hashlib, os
+from django.core.files.uploadedfile import SimpleUploadedFile
+from accounts.models import Role, User
+from cases.services import case_create
+from imaging.services import image_upload
+patient = User.objects.create_user(username="alice", password="x" * 16, role=Role.PATIENT)
+case = case_create(created_by=patient, patient=patient, title="Cough")
+data = open(os.environ["XRAY"], "rb").read()
+image = image_upload(case=case, uploaded_by=patient, file=SimpleUploadedFile("xray.jpeg", data))
+print(f"{case.pk}:{image.sha256}:{hashlib.sha256(data).hexdigest()}")
+"""
+SHOW_CASE = """
+import hashlib
+from django.core.files.storage import default_storage
+from imaging.models import Image
+image = Image.objects.get()
+with default_storage.open(image.original.name) as stream:
+    print(f"{image.case_id}:{image.sha256}:{hashlib.sha256(stream.read()).hexdigest()}")
+"""
+
+
+def embedded_environment() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "OBJECT_STORAGE_", "UPLOAD_ENCRYPTION_"))}
+
+
+def manage(env: dict[str, str], *args: str):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(Path(__file__).resolve().parents[2] / "backend" / "manage.py"), *args],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result

@@ -16,25 +16,12 @@ from imaging.models import Image
 from imaging.services import image_upload
 from inference_cases import xray_files
 from model_packages import CHEST
-from object_store import running_object_store
+from object_store import object_server, object_store  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(1, 33))
-
-
-@pytest.fixture(scope="module")
-def object_server(tmp_path_factory):
-    with running_object_store(tmp_path_factory.mktemp("objectstore")) as store:
-        yield store
-
-
-@pytest.fixture
-def object_store(object_server, settings):
-    store = object_server.new_bucket()
-    settings.STORAGES = {**settings.STORAGES, "default": store.storage_options()}
-    return store
 
 
 def upload_xray(client, case, xray) -> dict:
