@@ -19,6 +19,16 @@ if ! command -v promtool >/dev/null; then
   else sudo apt-get update -qq && sudo apt-get install -y -qq prometheus >/dev/null; fi
 fi
 
+# The reverse-proxy example of docs/deployment.md is run in front of the app with Debian's nginx,
+# and backups of PostgreSQL use its pg_dump and pg_restore.
+for tool in nginx:nginx-light pg_dump:postgresql-client; do
+  if ! command -v "${tool%%:*}" >/dev/null && [ ! -x "/usr/sbin/${tool%%:*}" ]; then
+    echo "test: installing Debian's ${tool#*:} for ${tool%%:*}"
+    if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${tool#*:}" >/dev/null
+    else sudo apt-get update -qq && sudo apt-get install -y -qq "${tool#*:}" >/dev/null; fi
+  fi
+done
+
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/healthcare}
 export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
 
