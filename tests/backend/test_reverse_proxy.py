@@ -59,7 +59,7 @@ def wait_for_port(port: int, process: subprocess.Popen, name: str, timeout: floa
 
 @pytest.fixture
 def app_server(tmp_path):
-    """The app as production runs it: gunicorn (deploy/gunicorn.conf.py), DEBUG off, on this test's database."""
+    """The app as production runs it: gunicorn, DEBUG off, on this test's database."""
     from django.db import connection
 
     gunicorn = Path(shutil.which("gunicorn") or REPO_ROOT / ".venv" / "bin" / "gunicorn")
@@ -76,10 +76,8 @@ def app_server(tmp_path):
         "NUM_PROXIES": "1",
         "DJANGO_DATA_DIR": str(tmp_path / "data"),
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
     })
-    process = subprocess.Popen([str(gunicorn), "-c", str(REPO_ROOT / "deploy" / "gunicorn.conf.py"), "config.wsgi"],
+    process = subprocess.Popen([str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "2", "config.wsgi"],
                                cwd=REPO_ROOT / "backend", env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, process, "gunicorn")
