@@ -13,6 +13,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -62,7 +63,7 @@ def app_server(tmp_path):
     """The app as production runs it: gunicorn, DEBUG off, on this test's database."""
     from django.db import connection
 
-    gunicorn = Path(shutil.which("gunicorn") or REPO_ROOT / ".venv" / "bin" / "gunicorn")
+    gunicorn = Path(sys.executable).parent / "gunicorn"  # the one requirements.txt pins
     if not gunicorn.is_file():
         skip_or_fail("gunicorn is missing (requirements.txt)")
     db = connection.settings_dict
