@@ -112,9 +112,13 @@ def open_demo(browser, base_url: str, model_url: str, backend: str | None = None
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("requestfailed", lambda request: errors.append(f"{request.url}: {request.failure}"))
+    page.on("response", lambda response: response.ok or errors.append(f"{response.url}: HTTP {response.status}"))
     query = f"?backend={backend}" if backend else ""
     page.goto(f"{base_url}/demo.html{query}")
     try:
+        # The page's module sets window.inference; on a loaded machine that can come after "load".
+        page.wait_for_function("() => window.inference !== undefined", timeout=60_000)
         page.evaluate("window.inference.ready")
         info = page.evaluate("(url) => window.inference.load(url)", model_url)
     except Exception as error:

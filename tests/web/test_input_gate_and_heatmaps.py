@@ -145,7 +145,11 @@ def test_a_ct_and_a_photograph_are_refused_and_stored_as_refused(gated, celery_w
 
     # Opened again, the case lists them as not read, never with a label.
     page.locator("#case-list button", has_text="Scans from another clinic").click()
-    page.wait_for_selector("#case-readings:not(:has-text('Being read'))")
+    # Both server checks are done in the database: wait until the reopened case shows them.
+    page.wait_for_function(
+        "() => document.querySelector('#case-readings').textContent.split('the same result').length === 3",
+        timeout=MODEL_LOAD_MS,
+    )
     listed = page.text_content("#case-readings")
     assert listed.count("Not read: ") == 2, listed  # the browser's, for each image
     assert listed.count("Checked on the serverthe same result") == 2, listed  # and the server's check of it
