@@ -219,7 +219,8 @@ def _read_dicom_strictly(data: bytes, *, max_bytes: int):
             raise _corrupt("dicom", str(warning.message))
     if "TransferSyntaxUID" not in dataset.file_meta:
         raise _corrupt("dicom", "the file meta information has no transfer syntax")
-    if not dataset.file_meta.TransferSyntaxUID.is_valid:
+    # A backslash in the value makes it several values (a MultiValue), which is no UID at all.
+    if not getattr(dataset.file_meta.TransferSyntaxUID, "is_valid", False):
         raise _corrupt("dicom", "the transfer syntax is not a valid UID")
     return dataset
 

@@ -184,6 +184,14 @@ def test_corrupt_dicom_is_refused(alice, case, settings):
     assert_refused(response, 400, "corrupt_dicom", settings)
 
 
+def test_dicom_whose_transfer_syntax_holds_several_values_is_refused(alice, case, settings):
+    # A backslash in the UID makes it a list of values; found by the upload fuzzer.
+    uid = b"1.2.840.10008.1.2.1"
+    content = small_dicom().replace(uid, b"1.2.840.10008.1.2.1"[:-2] + b"\\1", 1)
+    response = post_file(alice, case, "two-syntaxes.dcm", content)
+    assert_refused(response, 400, "corrupt_dicom", settings)
+
+
 def test_dicom_with_truncated_pixel_data_is_refused(alice, case, settings):
     content = small_dicom()
     response = post_file(alice, case, "short.dcm", content[:-500])
