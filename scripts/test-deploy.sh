@@ -223,10 +223,35 @@ an_xray() {
   find "$dir" -name '*.jpeg' | sort | head -n 1
 }
 
+worker_log() { compose logs --no-color --no-log-prefix worker 2>/dev/null; }
+
 restart_worker_mid_reading() {
-  check reading-request --timeout 180
+  # The reading's row shows "pending" until its task commits, so the worker's log says when the
+  # task has started: the restart comes then, while the worker imports TensorFlow and runs it.
+  local before task i
+  before=$(worker_log | grep -c 'run_reading\[.*\] received' || true)
+  check reading-request
+  for i in $(seq 1 300); do
+    task=$(worker_log | grep -o 'run_reading\[[0-9a-f-]*\] received' | sed -n "$((before + 1))p" | cut -d'[' -f2 | cut -d']' -f1)
+    [ -n "$task" ] && break
+    sleep 0.2
+  done
+  [ -n "$task" ] || { say "no worker received the reading's task"; return 1; }
   compose restart worker
   check reading-done --timeout 300
+  # In the worker's log: the task started, then the warm shutdown began, then the task finished
+  # (on this worker before it stopped, or on the restarted one after a redelivery).
+  worker_log | awk -v task="$task" '
+    index($0, task "] received") && !received { received = NR }
+    /Warm shutdown/ && received && !shutdown { shutdown = NR }
+    index($0, task "] succeeded") && shutdown { finished = NR }
+    END {
+      if (!(received && shutdown && finished)) {
+        printf "restart: task %s received %d, warm shutdown %d, succeeded after it %d\n", task, received, shutdown, finished
+        exit 1
+      }
+      printf "restart: task %s was running when the worker got SIGTERM, and finished\n", task
+    }'
 }
 
 down_and_up() {
@@ -284,6 +309,8 @@ main() {
   export WEB_PORT PROMETHEUS_PORT
   export PUBLIC_BASE_URL=https://localhost DJANGO_ALLOWED_HOSTS=localhost,127.0.0.1
   export GUNICORN_WORKERS=2
+  # No mail server here: sign-up's welcome mail goes nowhere (Django's dummy backend).
+  export DJANGO_EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend
 
   phase "install tools" install_tools
   phase "start dockerd" start_dockerd

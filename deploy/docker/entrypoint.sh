@@ -17,6 +17,11 @@ case "$role" in
       python manage.py migrate --no-input
     fi
     python manage.py collectstatic --no-input --verbosity 0
+    # Every gunicorn process writes its request counts here and /metrics adds them up
+    # (config/metrics.py); emptied at each start so that counts of dead processes do not linger.
+    export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-/tmp/prometheus-metrics}
+    rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+    mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
     exec gunicorn -c /app/deploy/gunicorn.conf.py config.wsgi "$@"
     ;;
   worker)
