@@ -1,5 +1,7 @@
 import datetime
+import logging
 import secrets
+import smtplib
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,6 +18,8 @@ from accounts.links import INVITATION_PAGE, RESET_PAGE, invitation_tokens, link_
 from accounts.models import ApiToken, CareRelationship, Role, User
 from audit.services import audit_record
 from config.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 
 def _validate_password(password: str, user: User) -> None:
@@ -132,7 +136,16 @@ def _mail_account_exists(*, email: str) -> None:
 
 def _mail_on_commit(*, to: str, subject: str, body: str) -> None:
     # Sent once the account is saved, never for a transaction that rolled back.
-    transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
+    transaction.on_commit(lambda: _mail_send(to=to, subject=subject, body=body))
+
+
+def _mail_send(*, to: str, subject: str, body: str) -> None:
+    """Send one e-mail; a mail server that cannot be reached is logged, not a 500 after the account
+    was saved (the log names the subject only: addresses and links stay out of logs)."""
+    try:
+        send_mail(subject, body, None, [to])
+    except (OSError, smtplib.SMTPException) as exc:
+        logger.error("e-mail %r could not be sent: %s", subject, type(exc).__name__)
 
 
 @transaction.atomic

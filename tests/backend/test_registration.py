@@ -79,3 +79,24 @@ def test_database_also_refuses_names_that_differ_only_in_case(alice):
         User.objects.create_user("ALICE", "other@example.org", "Some-long-passphrase-1")
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create_user("alice2", "Alice@Example.org", "Some-long-passphrase-1")
+
+
+def test_a_mail_server_that_cannot_be_reached_does_not_undo_the_answer(db, settings, caplog,
+                                                                       django_capture_on_commit_callbacks):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        settings.EMAIL_PORT = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_TIMEOUT = 2
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = register()
+
+    assert len(callbacks) == 1  # the welcome e-mail was tried
+    assert response.status_code == 201, response.content
+    assert User.objects.filter(username="erin").exists()
+    [failure] = [r for r in caplog.records if r.levelname == "ERROR" and "could not be sent" in r.getMessage()]
+    assert "erin@example.org" not in failure.getMessage()
