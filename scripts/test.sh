@@ -24,4 +24,9 @@ export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
 (cd web && npm test) || status=$?
+# The deployment test builds the images and runs docker-compose.yaml with a Docker engine of its
+# own (6 to 9 minutes); SKIP_DEPLOY_TEST=1 leaves it out of a quick local run.
+if [ "${SKIP_DEPLOY_TEST:-0}" != 1 ]; then
+  scripts/test-deploy.sh || status=$?
+fi
 exit $status
