@@ -4,59 +4,23 @@ Needs PostgreSQL (the workers share the test database, which SQLite cannot do ac
 and Redis. Without them these tests skip, except in CI, where they fail.
 """
 
-import os
 import re
 
 import numpy as np
 import pytest
-import redis
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 
 from audit.models import AuditEvent
-from celery_workers import Worker, app_sending_to, new_broker, wait_until
+from celery_workers import wait_until
 from clinic_factories import client_for
 from readings.tasks import readings_run
 from inference.worker_health import gpus_visible
 from inference_cases import case_with_images, png_of, serve_directly, xray_files
 from model_packages import CHEST, accepted_cases, shipped_package
 from readings.models import Reading, ReadingStatus
-from tests.unavailable import skip_or_fail
+from real_workers import broker, start_worker  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-
-@pytest.fixture
-def broker(settings, shipped_models):
-    """Points this process's Celery app at a private corner of the real Redis, then back."""
-    if connection.vendor != "postgresql":
-        skip_or_fail("worker tests need PostgreSQL: set DATABASE_URL")
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
-    except redis.RedisError as exc:
-        skip_or_fail(f"Redis not reachable at {REDIS_URL}: {exc}")
-    broker = new_broker(REDIS_URL)
-    settings.INFERENCE_QUEUE = broker.queue
-    with app_sending_to(broker):
-        yield broker
-
-
-@pytest.fixture
-def start_worker(broker, settings, tmp_path):
-    """Starts workers sharing this test's broker, database, media and model packages; stops them after."""
-    workers: list[Worker] = []
-
-    def start(name: str, **env: str) -> Worker:
-        common = {"MEDIA_ROOT": str(settings.MEDIA_ROOT), "MODEL_PACKAGES_DIR": str(settings.MODEL_PACKAGES_DIR)}
-        worker = Worker(name, broker=broker, env={**common, **env}, log_dir=tmp_path)
-        workers.append(worker)
-        return worker
-
-    yield start
-    for worker in workers:
-        worker.stop()
 
 
 def _status(reading_id: int) -> str:
