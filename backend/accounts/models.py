@@ -34,6 +34,10 @@ class User(AbstractUser):
     # A patient's age and sex, shown to her doctors beside her images; both optional.
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=8, choices=Sex.choices, blank=True)
+    # Whether the patient lets her reviewed cases be used, de-identified, to train and test
+    # models (backend/datasets). Off until she turns it on; every change is audited.
+    research_consent = models.BooleanField(default=False)
+    research_consent_changed_at = models.DateTimeField(null=True, blank=True)
     # Bumped by "log out everywhere": part of the session hash, so every session dies with it.
     session_generation = models.PositiveIntegerField(default=0, editable=False)
 

@@ -64,6 +64,10 @@ INSTALLED_APPS = [
     "demo",
     "mfa",
     "operations",
+    "datasets",
+    "shadow",
+    "drift",
+    "interop",
 ]
 
 MIDDLEWARE = [

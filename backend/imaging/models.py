@@ -24,6 +24,10 @@ class Image(models.Model):
     modality = models.CharField(max_length=16, blank=True)
     body_part = models.CharField(max_length=64, blank=True)
     study_date = models.DateField(null=True, blank=True)
+    # Mean and standard deviation of the decoded grey levels (0-255) the models read, kept at
+    # upload for the drift watch (backend/drift); empty for images stored before it.
+    intensity_mean = models.FloatField(null=True, blank=True)
+    intensity_std = models.FloatField(null=True, blank=True)
     original = models.FileField(max_length=200)
     preview = models.FileField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -55,6 +55,9 @@ class Reading(models.Model):
     )
     max_difference = models.FloatField(null=True, blank=True)
     disagrees = models.BooleanField(default=False)
+    # A reading by a candidate version in shadow (backend/shadow): stored to compare the candidate
+    # with the active version, never shown to a patient or a doctor, never flags or moves a case.
+    shadow = models.BooleanField(default=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
