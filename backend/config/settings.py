@@ -375,6 +375,27 @@ if INFERENCE_TASK_DELAY_SECONDS and not DEBUG:
 # How long the health check waits for workers to answer a ping.
 HEALTH_WORKER_TIMEOUT = envfloat("HEALTH_WORKER_TIMEOUT", 0.5, minimum=0.05)
 
+# --- Drift watch (backend/drift; rules in drift/checks.py, docs/drift.md) --------------------
+DRIFT_PSI_WARN = envfloat("DRIFT_PSI_WARN", 0.1, minimum=0)
+DRIFT_PSI_BREACH = envfloat("DRIFT_PSI_BREACH", 0.2, minimum=0)
+# A PSI breach (warning) must also be significant: two-sample KS or chi-squared p below this.
+DRIFT_P_VALUE = envfloat("DRIFT_P_VALUE", 0.01, minimum=0)
+DRIFT_P_VALUE_WARN = envfloat("DRIFT_P_VALUE_WARN", 0.05, minimum=0)
+DRIFT_MIN_READINGS = envint("DRIFT_MIN_READINGS", 30, minimum=1)
+DRIFT_REFUSAL_WARN = envfloat("DRIFT_REFUSAL_WARN", 0.1, minimum=0)
+DRIFT_REFUSAL_BREACH = envfloat("DRIFT_REFUSAL_BREACH", 0.2, minimum=0)
+DRIFT_AGREEMENT_WARN = envfloat("DRIFT_AGREEMENT_WARN", 0.8, minimum=0)
+DRIFT_AGREEMENT_BREACH = envfloat("DRIFT_AGREEMENT_BREACH", 0.7, minimum=0)
+DRIFT_MIN_REPORTS = envint("DRIFT_MIN_REPORTS", 10, minimum=1)
+
+# --- Datasets (backend/datasets) -------------------------------------------------------------
+# Exported datasets keep a case's, report's and image's identity only as HMAC-SHA256 under this
+# installation's salt (DATASET_SALT_FILE); unset, one derived from SECRET_KEY for that purpose alone.
+# Keep it: a new salt makes the same cases look new and gives them new splits.
+DATASET_SALT = envsecret("DATASET_SALT")
+# Where `POST /api/v1/datasets/` writes exports (`manage.py export_dataset` takes its own folder).
+DATASETS_DIR = Path(envstr("DATASETS_DIR", str(DATA_DIR / "datasets"))).resolve()
+
 # --- Mail (invitations) ---------------------------------------------------------------------
 EMAIL_BACKEND = envstr(
     "DJANGO_EMAIL_BACKEND",

@@ -3,6 +3,7 @@ import logging
 import unicodedata
 from pathlib import PurePath
 
+import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -17,6 +18,8 @@ from cases.models import Case, CaseStatus
 from config.errors import ApplicationError
 from imaging.validation import decode_upload, render_preview
 from imaging.models import Image
+from training.decoding import ImageDecodeError, decode_image
+from training.intensity import intensity_statistics
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +71,7 @@ def _image_store(*, case: Case, uploaded_by: User, file: UploadedFile) -> Image:
         max_bytes=settings.DECODE_MAX_BYTES,
     )
     preview = render_preview(decoded, max_side=settings.PREVIEW_MAX_SIDE)
+    intensity_mean, intensity_std = intensity_statistics(np.asarray(decoded.display))
 
     created_paths: list[str] = []
     try:
@@ -88,6 +92,8 @@ def _image_store(*, case: Case, uploaded_by: User, file: UploadedFile) -> Image:
                 modality=decoded.modality,
                 body_part=decoded.body_part,
                 study_date=decoded.study_date,
+                intensity_mean=intensity_mean,
+                intensity_std=intensity_std,
                 original=original_path,
                 preview=preview_path,
             )
@@ -164,6 +170,23 @@ def _clean_filename(name: str | None) -> str:
     base = PurePath((name or "").replace("\\", "/")).name
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
     return base[:255]
+
+
+def image_intensity_backfill(*, image: Image) -> bool:
+    """Fills the intensity statistics of an image stored before they were kept, from its stored original.
+
+    False when the original is missing or no longer decodes (the image then stays without them).
+    Not audited: it reads pixels already stored and writes two numbers derived from them.
+    """
+    try:
+        with default_storage.open(image.original.name, "rb") as stream:
+            picture = decode_image(stream.read(), f"image {image.pk}", max_bytes=settings.DECODE_MAX_BYTES)
+    except (FileNotFoundError, ImageDecodeError) as exc:
+        logger.warning("image %s: no intensity statistics (%s)", image.pk, exc)
+        return False
+    image.intensity_mean, image.intensity_std = intensity_statistics(np.asarray(picture))
+    image.save(update_fields=["intensity_mean", "intensity_std"])
+    return True
 
 
 # Until a doctor starts a report, an image may leave its case.
