@@ -83,6 +83,7 @@ SHOWS = {
     ("PATCH", "reports/<int:report_id>/"): Shows("report"),
     ("POST", "reports/<int:report_id>/sign/"): Shows("report"),
     ("POST", "reports/<int:report_id>/amend/"): Shows("report"),
+    ("GET", "reports/<int:report_id>/fhir/"): Shows("report", url_kwarg("report_id")),
 }
 
 SHOWS_NO_PATIENT_DATA = {

@@ -251,6 +251,7 @@ MATRIX = {
         alice_data(owner=404, doctor=200, admin=403),
     ),
     ("GET", "reports/agreement/"): (None, None, admin_only(200)),
+    ("GET", "reports/<int:report_id>/fhir/"): (lambda w: {"report_id": w.signed_report.pk}, None, READ),
     ("POST", "reports/<int:report_id>/amend/"): (
         lambda w: {"report_id": w.signed_report.pk},
         lambda w: {**REPORT_BODY, "reason": "Missed a nodule."},
