@@ -20,7 +20,10 @@ class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (
         ("Role", {"fields": ["role"]}),
         ("Patient", {"fields": ["date_of_birth", "sex"], "description": "Shown to her doctors beside her images."}),
+        # Hers alone to change, in the portal (PUT /auth/research-consent/), where it is audited.
+        ("Research use", {"fields": ["research_consent", "research_consent_changed_at"]}),
     )
+    readonly_fields = ["research_consent", "research_consent_changed_at"]
     add_fieldsets = BaseUserAdmin.add_fieldsets + (("Role", {"fields": ["email", "role"]}),)
 
     def audit_patient_id(self, user) -> int | None:

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.models import ApiToken, CareRelationship, Role, User
-from accounts.permissions import IsClinicAdmin, IsDoctorOrAdmin, LinksDoctorsAndPatients
+from accounts.permissions import IsClinicAdmin, IsDoctorOrAdmin, IsPatient, LinksDoctorsAndPatients
 from accounts.lockout import lockout_lift, lockout_message, lockout_seconds_left
 from accounts.serializers import (
     ApiTokenSerializer,
@@ -28,6 +28,7 @@ from accounts.serializers import (
     PracticeDoctorsSerializer,
     RegisterSerializer,
     RegistrationAnswerSerializer,
+    ResearchConsentSerializer,
     TokenRequestSerializer,
     TokenSerializer,
     UserCreateSerializer,
@@ -196,6 +197,27 @@ class MeView(APIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request):
         return Response(me_data(request))
+
+
+class ResearchConsentView(APIView):
+    """The patient's own choice to let her reviewed cases be used, de-identified, for research and model improvement.
+
+    Off until she turns it on. Turning it off leaves her out of the exports made from then on, not
+    of those made already. Doctors and admins see it, read-only, with her details.
+    """
+
+    permission_classes = [IsPatient]
+
+    @extend_schema(responses=ResearchConsentSerializer)
+    def get(self, request):
+        return Response(ResearchConsentSerializer(request.user).data)
+
+    @extend_schema(request=ResearchConsentSerializer, responses=ResearchConsentSerializer)
+    def put(self, request):
+        serializer = ResearchConsentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.research_consent_set(patient=request.user, consent=serializer.validated_data["research_consent"])
+        return Response(ResearchConsentSerializer(user).data)
 
 
 class InvitationAcceptView(APIView):

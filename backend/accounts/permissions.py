@@ -60,6 +60,12 @@ class LinksDoctorsAndPatients(_ChangesNeedRole):
     message = "Only clinic admins link doctors and patients; a patient chooses her own doctor."
 
 
+class IsPatient(_HasRole):
+    roles = (Role.PATIENT,)
+    message = "Only a patient gives or withdraws her own research consent."
+    code = FORBIDDEN
+
+
 class IsDoctor(_HasRole):
     roles = (Role.DOCTOR,)
     message = "Only doctors take cases from the practice's queue."

@@ -32,13 +32,28 @@ class PatientSerializer(PersonSerializer):
     sex = serializers.ChoiceField(choices=Sex.choices, read_only=True, allow_blank=True, help_text="Blank when not given.")
 
     class Meta(PersonSerializer.Meta):
-        fields = [*PersonSerializer.Meta.fields, "age", "sex"]
+        # research_consent: read-only here; only the patient herself changes it (ResearchConsentSerializer).
+        fields = [*PersonSerializer.Meta.fields, "age", "sex", "research_consent"]
         read_only_fields = fields
 
     def get_age(self, person: User) -> int | None:
         if person.role != Role.PATIENT or person.date_of_birth is None:
             return None
         return age_in_years(person.date_of_birth, timezone.localdate())
+
+
+class ResearchConsentSerializer(serializers.ModelSerializer):
+    """A patient's choice to let her reviewed cases be used, de-identified, for research and model improvement."""
+
+    research_consent = serializers.BooleanField(
+        help_text="On: her signed, reviewed cases may enter later de-identified dataset exports. "
+        "Off (the default): they are left out of every export made from then on."
+    )
+
+    class Meta:
+        model = User
+        fields = ["research_consent", "research_consent_changed_at"]
+        read_only_fields = ["research_consent_changed_at"]
 
 
 class RegisterSerializer(serializers.Serializer):

@@ -287,6 +287,32 @@ def user_update(
 
 
 @transaction.atomic
+def research_consent_set(*, patient: User, consent: bool) -> User:
+    """The patient turns research use of her reviewed cases on or off.
+
+    Exports made from then on follow it (backend/datasets); datasets exported before stay as they
+    were made. Every request is audited, a repeat of the same choice too, so the log shows what she
+    was told she had chosen and when.
+    """
+    if patient.role != Role.PATIENT:
+        raise ApplicationError("Only patients give research consent.", code="not_a_patient")
+    changed = patient.research_consent != consent
+    if changed:
+        patient.research_consent = consent
+        patient.research_consent_changed_at = timezone.now()
+        patient.save(update_fields=["research_consent", "research_consent_changed_at"])
+    audit_record(
+        actor=patient,
+        action="account.research_consent",
+        object_type="user",
+        object_id=patient.pk,
+        patient_id=patient.pk,
+        detail={"consent": "on" if consent else "off", "changed": changed},
+    )
+    return patient
+
+
+@transaction.atomic
 def logout_everywhere(*, user: User, requested_by: User | None = None) -> None:
     """End every session and revoke every API token of `user` (at their or an admin's request)."""
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("auth/logout-everywhere/", api.LogoutEverywhereView.as_view(), name="auth-logout-everywhere"),
     path("auth/token/", api.TokenCreateView.as_view(), name="auth-token"),
     path("auth/me/", api.MeView.as_view(), name="auth-me"),
+    path("auth/research-consent/", api.ResearchConsentView.as_view(), name="auth-research-consent"),
     path("auth/tokens/", api.ApiTokenListView.as_view(), name="auth-token-list"),
     path("auth/tokens/<int:token_id>/", api.ApiTokenRevokeView.as_view(), name="auth-token-revoke"),
     path("auth/password-reset/", api.PasswordResetRequestView.as_view(), name="password-reset"),

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("imaging.urls")),
     path("", include("readings.urls")),
     path("", include("reports.urls")),
+    path("", include("datasets.urls")),
     path("", include("interop.urls")),
     path("", include("inference.urls")),
     path("", include("audit.urls")),

@@ -129,6 +129,11 @@ MATRIX = {
     ("POST", "auth/password-reset/confirm/"): (None, lambda w: {}, everyone(400)),
     # Everyone lists only their own tokens; revoking another person's answers 404.
     ("GET", "auth/tokens/"): (None, None, signed_in(200)),
+    # Research use of her reviewed cases: each patient her own; doctors and admins see it with her details only.
+    ("GET", "auth/research-consent/"): (None, None, signed_in(403, alice=200, charlie=200)),
+    ("PUT", "auth/research-consent/"): (
+        None, lambda w: {"research_consent": True}, signed_in(403, alice=200, charlie=200)
+    ),
     ("DELETE", "auth/tokens/<int:token_id>/"): (
         lambda w: {"token_id": api_token_create(user=w.users["alice"])[0].pk},
         None,
@@ -251,6 +256,9 @@ MATRIX = {
         alice_data(owner=404, doctor=200, admin=403),
     ),
     ("GET", "reports/agreement/"): (None, None, admin_only(200)),
+    ("GET", "datasets/"): (None, None, admin_only(200)),
+    # alice has not consented to research use: nothing to export (and nothing written).
+    ("POST", "datasets/"): (None, lambda w: {}, admin_only(409)),
     ("GET", "reports/<int:report_id>/fhir/"): (lambda w: {"report_id": w.signed_report.pk}, None, READ),
     ("POST", "reports/<int:report_id>/amend/"): (
         lambda w: {"report_id": w.signed_report.pk},

@@ -5,6 +5,7 @@ import { chooseBackend } from './browser_model.js';
 import { $, act, onSubmit, setStatus } from './page.js';
 import { createCase, refreshCases, submitCase, withdrawCase } from './portal_cases.js';
 import { showDoctor } from './portal_doctor.js';
+import { showResearchConsent, wireResearchConsent } from './portal_research.js';
 import { prepareModel, readFile, readOnServerChosen, rememberReadOnServer, showReadingMode } from './portal_reading.js';
 import { state } from './portal_state.js';
 import { addToCase } from './portal_upload.js';
@@ -27,7 +28,7 @@ async function showSignedIn(user) {
   // Optional for patients: offered until she turns it on.
   $('second-factor-offer').hidden = user.second_factor !== 'optional';
   $('second-factor-on').hidden = user.second_factor !== 'verified';
-  await Promise.all([showDoctor(), refreshCases()]);
+  await Promise.all([showDoctor(), refreshCases(), showResearchConsent()]);
   setStatus(`Welcome, ${user.first_name || user.username}.`);
   showReadingMode();
   if (!$('read-on-server').checked) prepareModel().catch(() => {}); // shown in the fallback notice
@@ -71,6 +72,7 @@ onSubmit('sign-up-form', async (form) => {
   await signInAndShow({ username: fields.username, password: fields.password });
 });
 wireSignOut(showSignedOut);
+wireResearchConsent();
 onSubmit('new-case-form', async (form) => {
   await createCase(formJson(form));
   form.reset();
