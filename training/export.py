@@ -23,7 +23,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from training import gate_eval, heatmap_regions, model_card
+from training import drift_reference, gate_eval, heatmap_regions, model_card
 from training.exam_types import exam_type_for_dataset
 from training.metrics import metrics_with_intervals
 from training.models import build_serving_model
@@ -112,8 +112,12 @@ def encode_fixture(name: str, image: np.ndarray, outputs: dict) -> dict:
 
 def export_package(model: keras.Model, *, summary: dict, metrics: dict, run_dir: Path, package_dir: Path,
                    name: str, version: str, test_split: tuple[np.ndarray, np.ndarray],
-                   rebuild_command: str, shared_data: Path | None = None) -> dict:
+                   rebuild_command: str, shared_data: Path | None = None,
+                   val_split: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
     """Writes the whole package into package_dir (replacing it) and returns its metadata.
+
+    With `val_split` (the split the threshold was tuned on), the package gets the drift watch's
+    reference, drift_reference.json (training.drift_reference), read through the exported graph.
 
     With `shared_data` (the shared real images), the input gate is measured on its gate set
     (training.gate_eval) and a chest model is also read on the full-size test X-rays, with a
@@ -147,6 +151,9 @@ def export_package(model: keras.Model, *, summary: dict, metrics: dict, run_dir:
             saved_model.serve, metrics=metrics, shared_data=shared_data, sheet=package_dir / CONTACT_SHEET,
             title=f"{name} {version}")
     (package_dir / "evaluation_metrics.json").write_text(json.dumps(metrics, indent=2))
+    if val_split is not None:
+        write_drift_reference(saved_model.serve, val_split[0], summary=summary, package_dir=package_dir,
+                              name=name, version=version)
     for plot in PLOTS:
         shutil.copy(run_dir / plot, package_dir / plot)
     metadata = build_metadata(model, summary=summary, metrics=metrics, package_dir=package_dir, name=name,
@@ -154,6 +161,17 @@ def export_package(model: keras.Model, *, summary: dict, metrics: dict, run_dir:
     (package_dir / "model_metadata.json").write_text(json.dumps(metadata, indent=2))
     (package_dir / "README.md").write_text(model_card.render(metadata, metrics))
     return metadata
+
+
+def write_drift_reference(serve, images: np.ndarray, *, summary: dict, package_dir: Path, name: str,
+                          version: str) -> None:
+    dataset = summary["dataset"]
+    identity = {"name": name, "version": version, "label_names": dataset["label_names"],
+                "positive_class": dataset["positive_class"]}
+    reference = drift_reference.build_reference(
+        serve, list(images), [(image.shape[1], image.shape[0]) for image in images], identity,
+        f"{dataset['name']} val split of the run ({len(images)} images, as the training arrays)")
+    (package_dir / drift_reference.REFERENCE_FILE).write_text(json.dumps(reference, indent=1) + "\n")
 
 
 def read_full_size_xrays(serve, *, metrics: dict, shared_data: Path, sheet: Path, title: str) -> dict:
@@ -264,7 +282,8 @@ def main(argv: list[str] | None = None) -> None:
     metadata = export_package(model, summary=summary, metrics=metrics, run_dir=run_dir, package_dir=output,
                               name=args.name or output.parent.name, version=output.name,
                               test_split=data.splits["test"], rebuild_command=summary["command"],
-                              shared_data=Path(args.shared_data) if args.shared_data else None)
+                              shared_data=Path(args.shared_data) if args.shared_data else None,
+                              val_split=data.splits["val"])
     print(f"exported {metadata['name']} {metadata['version']} -> {output} "
           f"(TF.js {metadata['tfjs']['bytes'] / 1e6:.2f} MB)")
 

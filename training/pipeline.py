@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> Path:
     metadata = export_package(model, summary=summary, metrics=metrics, run_dir=Path(config.output_dir),
                               package_dir=package_dir, name=name, version=args.version,
                               test_split=data.splits["test"], rebuild_command=command,
-                              shared_data=Path(args.shared_data) if args.gate else None)
+                              shared_data=Path(args.shared_data) if args.gate else None,
+                              val_split=data.splits["val"])
     print(f"exported {name} {args.version} -> {package_dir} "
           f"(TF.js {metadata['tfjs']['bytes'] / 1e6:.2f} MB, trained in {summary['training_seconds']} s)")
     return package_dir
