@@ -121,7 +121,7 @@ class StoredStateCollector:
     def collect(self):
         with self._lock:
             if time.monotonic() - self._taken >= settings.METRICS_CACHE_SECONDS:
-                self._families = [*readings_families(), *queue_families(), *worker_families()]
+                self._families = [*readings_families(), *queue_families(), *worker_families(), *drift_families()]
                 self._taken = time.monotonic()
             return list(self._families)
 
@@ -184,6 +184,17 @@ def readings_families() -> list:
 
     oldest.add_metric([], (timezone.now() - first_open).total_seconds() if first_open else 0)
     return [readings, refusals, verifications, disagreements, waiting, oldest]
+
+
+def drift_families() -> list:
+    """The drift watch's latest week of each model version (backend/drift/metrics.py)."""
+    from drift.metrics import drift_families as families
+
+    try:
+        return families()
+    except Exception as exc:  # as for the readings: missing series, not a failed scrape
+        logger.warning("metrics: cannot compute the drift watch: %s", exc)
+        return []
 
 
 def queue_families() -> list:

@@ -95,13 +95,20 @@ class _Read:
     modality: str
 
 
-def drift_weeks(model_name: str, model_version: str | None = None) -> list[DriftWeek]:
-    """One DriftWeek per version (all with real readings, or just `model_version`) and week."""
+def drift_weeks(
+    model_name: str, model_version: str | None = None, *, since: datetime.datetime | None = None
+) -> list[DriftWeek]:
+    """One DriftWeek per version (all with real readings, or just `model_version`) and week.
+
+    `since` leaves out readings made before it (their weeks, and their sizes as a baseline).
+    """
     rows = Reading.objects.filter(
         shadow=False, model_name=model_name, status__in=(ReadingStatus.SUCCEEDED, ReadingStatus.REFUSED)
     )
     if model_version is not None:
         rows = rows.filter(model_version=model_version)
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
     by_version: dict[str, dict[int, _Read]] = defaultdict(dict)
     for row in rows.order_by("created_at", "id").values(
         "model_version", "image_id", "created_at", "status", "score", "label",
@@ -133,7 +140,7 @@ def _version_weeks(model_name: str, version: str, reads: list[_Read]) -> list[Dr
     label_names = package.label_names if package else sorted({read.label for read in reads if read.label})
     by_week: dict[str, list[_Read]] = defaultdict(list)
     for read in reads:
-        by_week[_iso_week(read.created_at)].append(read)
+        by_week[iso_week(read.created_at)].append(read)
     agreement = _agreement_by_week(model_name, version, label_names)
     weeks, earlier = [], []
     for week in sorted(by_week):
@@ -224,7 +231,7 @@ def _agreement_by_week(model_name: str, version: str, label_names: list[str]) ->
         right = doctor_label(report, label_names)
         if right is None:
             continue  # the report does not say which label is right
-        week = counts[_iso_week(report.reading.created_at)]
+        week = counts[iso_week(report.reading.created_at)]
         week[0] += right == report.reading.label
         week[1] += 1
     return {week: (agrees, total) for week, (agrees, total) in counts.items()}
@@ -241,7 +248,7 @@ def _histogram(values: list[float], edges: list[float]) -> list[int]:
     return [int(n) for n in np.histogram(clipped, bins=edges_array)[0]] if len(values) else [0] * (len(edges) - 1)
 
 
-def _iso_week(moment: datetime.datetime) -> str:
+def iso_week(moment: datetime.datetime) -> str:
     year, week, _ = moment.astimezone(datetime.UTC).isocalendar()
     return f"{year}-W{week:02d}"
 

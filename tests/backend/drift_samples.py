@@ -61,11 +61,12 @@ def cropped_centre(scan: Scan) -> Scan:
     return Scan(scan.pixels[height // 4:height - height // 4, width // 4:width - width // 4], scan.label)
 
 
-def week_of_readings(*, package: ModelPackage, patient, doctor, scans: list[Scan], week: int,
-                     shadow: bool = False, doctors_agree_when_right: bool = True) -> list[Reading]:
+def week_of_readings(*, package: ModelPackage, patient, doctor, scans: list[Scan], week: int = 0,
+                     shadow: bool = False, doctors_agree_when_right: bool = True,
+                     at: datetime.datetime | None = None) -> list[Reading]:
     """Each scan as one case with one image and one server reading by `package`, made `week` weeks
-    after FIRST_WEEK, and a signed report citing the reading (a doctor who knows the truth)."""
-    when = FIRST_WEEK + datetime.timedelta(weeks=week)
+    after FIRST_WEEK (or `at`), and a signed report citing the reading (a doctor who knows the truth)."""
+    when = at or FIRST_WEEK + datetime.timedelta(weeks=week)
     readings = []
     for scan, prediction in zip(scans, predict(package, [scan.pixels for scan in scans]), strict=True):
         decision = decide(package, prediction)

@@ -16,7 +16,11 @@ from tests.unavailable import skip_or_fail
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = REPO_ROOT / "deploy" / "prometheus"
-METRICS_SOURCES = [REPO_ROOT / "backend" / "config" / "metrics.py", REPO_ROOT / "backend" / "config" / "metrics_worker.py"]
+METRICS_SOURCES = [
+    REPO_ROOT / "backend" / "config" / "metrics.py",
+    REPO_ROOT / "backend" / "config" / "metrics_worker.py",
+    REPO_ROOT / "backend" / "drift" / "metrics.py",
+]
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +56,7 @@ def test_the_scrape_configuration_is_valid_and_scrapes_the_web_app_and_the_worke
 
 
 def test_the_alert_rules_are_valid(promtool):
-    assert "SUCCESS: 7 rules found" in run(promtool, "check", "rules", "alerts.yml")
+    assert "SUCCESS: 8 rules found" in run(promtool, "check", "rules", "alerts.yml")
 
 
 def test_each_alert_fires_when_it_should_and_only_then(promtool):
