@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib import admin
 
-from inference.models import ActiveModel
+from audit.admin import ReadOnlyAdmin
+from inference.models import ActiveModel, ShadowCandidate
 from inference.registry import packages_discover
 from inference.services import model_activate
 
@@ -53,3 +54,12 @@ class ActiveModelAdmin(admin.ModelAdmin):
         model_activate(name=obj.name, version=obj.version, actor=request.user, reason=form.cleaned_data["reason"])
         saved = ActiveModel.objects.get(name=obj.name)
         obj.pk, obj.activated_by, obj.activated_at = saved.pk, saved.activated_by, saved.activated_at
+
+
+@admin.register(ShadowCandidate)
+class ShadowCandidateAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The history of shadow periods, to read: they start, stop and end in promotion on the admin
+    page or through the API, where each change asks why and is audited."""
+
+    list_display = ["name", "version", "started_by", "started_at", "ended_by", "ended_at"]
+    list_filter = ["name"]

@@ -1,8 +1,8 @@
-"""Which models exist and which version of each is active."""
+"""Which models exist, which version of each is active and which versions read in shadow."""
 
 import logging
 
-from inference.models import ActiveModel
+from inference.models import ActiveModel, ShadowCandidate
 from inference.registry import ModelPackage, PackageError, package_get, packages_discover
 
 logger = logging.getLogger(__name__)
@@ -57,3 +57,26 @@ def model_active_for_exam_type(exam_type: str) -> ModelPackage:
         if package.exam_type == exam_type:
             return package
     raise PackageError(f"no installed model reads exam type {exam_type!r}")
+
+
+def shadow_candidates(name: str | None = None):
+    """The candidate versions in shadow now (of model `name`, or of every model), oldest first."""
+    candidates = ShadowCandidate.objects.filter(ended_at__isnull=True).select_related("started_by")
+    return candidates.filter(name=name) if name else candidates
+
+
+def shadow_versions_for(model_name: str) -> list[str]:
+    """The versions of `model_name` that also read every new case, in shadow.
+
+    A version whose package is no longer installed or valid is left out (and logged): its readings
+    could only fail.
+    """
+    versions = []
+    for version in shadow_candidates(model_name).values_list("version", flat=True):
+        try:
+            package_get(model_name, version)
+        except PackageError as exc:
+            logger.warning("shadow version %s of %s is skipped: %s", version, model_name, exc)
+            continue
+        versions.append(version)
+    return versions

@@ -17,6 +17,17 @@ class ReadingStatus(models.TextChoices):
     REFUSED = "refused", "Refused"
 
 
+class ShownReadingManager(models.Manager):
+    """Readings people may be shown: every reading but the shadow readings of candidate versions.
+
+    It is `Reading`'s default manager, so `Reading.objects`, `case.readings` and `image.readings`
+    never hold a shadow reading, whoever asks and whatever the view.
+    """
+
+    def get_queryset(self):
+        return super().get_queryset().filter(shadow=False)
+
+
 class Reading(models.Model):
     """One AI reading of one image: which model said what, where it ran and how fast."""
 
@@ -60,6 +71,10 @@ class Reading(models.Model):
     shadow = models.BooleanField(default=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShownReadingManager()
+    # Shadow readings too: for the workers that run them and the comparison that reads them, only.
+    all_objects = models.Manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -3,9 +3,12 @@
 A server reading is asked for by a patient or her doctor (`server_reading_request`), or queued
 behind every browser reading to verify it (`browser_reading_submit`): the server takes browser
 readings only of model versions it has installed. Either way the pending reading is queued when the transaction commits.
+Either way, each candidate version of the model in shadow (inference.ShadowCandidate) also reads
+the image, in a shadow reading of its own (`shadow_readings_request`), stored apart and never shown.
 """
 
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -17,7 +20,7 @@ from config.errors import ApplicationError
 from imaging.models import Image
 from inference.decision import gate_refusal
 from inference.registry import PackageError
-from inference.selectors import model_active_for_exam_type, model_active_get
+from inference.selectors import model_active_for_exam_type, model_active_get, shadow_versions_for
 from readings.claims import browser_package_get, browser_result_check, exam_type_check
 from readings.models import Reading, RunsOn
 from readings.services import reading_give_up, reading_record, reading_record_refused, reading_request
@@ -55,6 +58,7 @@ def server_reading_request(*, case: Case, image: Image, requested_by: User, mode
         case=case, image=image, requested_by=requested_by, model_name=package.name, model_version=package.version
     )
     transaction.on_commit(lambda: reading_enqueue(reading_id=reading.pk))
+    shadow_readings_request(case=case, image=image, model_name=package.name, read_by=package.version)
     return reading
 
 
@@ -105,7 +109,23 @@ def browser_reading_submit(
         verifies=reading,
     )
     transaction.on_commit(lambda: reading_enqueue(reading_id=check.pk))
+    shadow_readings_request(case=case, image=image, model_name=reading.model_name, read_by=reading.model_version)
     return reading
+
+
+def shadow_readings_request(*, case: Case, image: Image, model_name: str, read_by: str) -> list[Reading]:
+    """A pending shadow reading of `image` by each version of `model_name` in shadow but `read_by`
+    (the version reading it already), queued on commit. Requested by no one: the system asks."""
+    readings = []
+    for version in shadow_versions_for(model_name):
+        if version == read_by:
+            continue
+        reading = reading_request(
+            case=case, image=image, requested_by=None, model_name=model_name, model_version=version, shadow=True
+        )
+        transaction.on_commit(partial(reading_enqueue, reading_id=reading.pk))
+        readings.append(reading)
+    return readings
 
 
 def reading_enqueue(*, reading_id: int) -> None:

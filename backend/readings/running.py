@@ -8,6 +8,8 @@ worker's batch retries a moment later, then finds its reading finished and does 
 A worker that dies mid-batch drops its database connection, PostgreSQL rolls its transaction
 back, and the readings are pending again for the redelivered tasks. So each reading is stored
 exactly once, whichever worker runs it and however often its task is delivered.
+Shadow readings (a candidate version's, `Reading.shadow`) are run like any other, in batches of
+their own version; a batch takes the readings people wait for before shadow ones.
 """
 
 import contextlib
@@ -40,9 +42,9 @@ def readings_run(*, reading_id: int) -> int:
     """Run reading `reading_id`, batched with other pending readings of its model; returns how many were stored."""
     _load_model_of(reading_id)
     with transaction.atomic():
-        reading = _lock(Reading.objects.filter(pk=reading_id, runs_on=RunsOn.SERVER), skip_locked=True).first()
+        reading = _lock(Reading.all_objects.filter(pk=reading_id, runs_on=RunsOn.SERVER), skip_locked=True).first()
         if reading is None:
-            if Reading.objects.filter(pk=reading_id, runs_on=RunsOn.SERVER, status__in=OPEN).exists():
+            if Reading.all_objects.filter(pk=reading_id, runs_on=RunsOn.SERVER, status__in=OPEN).exists():
                 raise ReadingBusy(reading_id)
             return 0  # finished, or never a server reading
         if reading.status not in OPEN:
@@ -88,7 +90,7 @@ def readings_run(*, reading_id: int) -> int:
 
 def _load_model_of(reading_id: int) -> None:
     """Load the model before taking any row lock, so that other workers never wait on a slow first load."""
-    row = Reading.objects.filter(pk=reading_id).values("model_name", "model_version", "status").first()
+    row = Reading.all_objects.filter(pk=reading_id).values("model_name", "model_version", "status").first()
     if row is None or row["status"] not in OPEN:
         return
     with contextlib.suppress(PackageError):  # reported on the reading, under its lock, below
@@ -104,14 +106,14 @@ def _claim_more(reading: Reading) -> list[Reading]:
     if settings.INFERENCE_BATCH_SIZE <= 1:
         return []
     others = _lock(
-        Reading.objects.filter(
+        Reading.all_objects.filter(
             runs_on=RunsOn.SERVER,
             status__in=OPEN,
             model_name=reading.model_name,
             model_version=reading.model_version,
         ).exclude(pk=reading.pk),
         skip_locked=True,
-    ).order_by("created_at", "id")
+    ).order_by("shadow", "created_at", "id")
     return list(others[: settings.INFERENCE_BATCH_SIZE - 1])
 
 

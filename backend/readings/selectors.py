@@ -8,7 +8,10 @@ from readings.models import Reading
 
 
 def readings_in_use() -> QuerySet[Reading]:
-    """Every reading but those of withdrawn images and cases, kept for the record only."""
+    """Every reading but those of withdrawn images and cases, kept for the record only.
+
+    Shadow readings are never among them: `Reading.objects` leaves them out (readings/models.py).
+    """
     return Reading.objects.filter(image__withdrawn_at__isnull=True, case__withdrawn_at__isnull=True)
 
 

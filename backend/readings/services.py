@@ -5,6 +5,8 @@ input check turned the image down). Server readings start pending and are comple
 failed by the worker that runs the model (`reading_request`, `reading_complete`, `reading_refuse`,
 `reading_fail`, or `reading_give_up` when the failure may come after another worker finished it).
 A refused reading holds no finding: no label, no probabilities, never flagged.
+A shadow reading (by a candidate version in shadow, `shadow=True`) runs the same way but never
+touches its case: no flag, no status change.
 """
 
 import logging
@@ -55,6 +57,8 @@ def _case_flagged(case: Case) -> bool:
 
 def _after_finish(*, reading: Reading, actor: User | None) -> None:
     """Update the case after a reading finished: its AI flag, and "AI read" once an image was read."""
+    if reading.shadow:
+        return  # a candidate's reading is kept for the comparison only: the case never hears of it
     case = Case.objects.select_for_update().get(pk=reading.case_id)
     flagged = _case_flagged(case)
     if case.ai_flagged != flagged:
@@ -188,15 +192,19 @@ def reading_request(
     model_name: str,
     model_version: str,
     verifies: Reading | None = None,
+    shadow: bool = False,
 ) -> Reading:
     """Create a pending server reading; the caller enqueues the work after commit.
 
     With `verifies`, the server reading re-runs that browser reading's model on the same image.
+    With `shadow`, it is a candidate version's reading, stored apart (readings/models.py).
     """
     _check_image_in_case(case=case, image=image)
     if verifies is not None and (verifies.image_id != image.pk or verifies.runs_on != RunsOn.BROWSER):
         raise ApplicationError("Only a browser reading of the same image can be verified.", code="invalid_reading")
-    reading = Reading.objects.create(
+    if verifies is not None and shadow:
+        raise ApplicationError("A shadow reading verifies nothing.", code="invalid_reading")
+    reading = Reading.all_objects.create(
         case=case,
         image=image,
         requested_by=requested_by,
@@ -204,6 +212,7 @@ def reading_request(
         model_version=model_version,
         runs_on=RunsOn.SERVER,
         verifies=verifies,
+        shadow=shadow,
     )
     audit_record(
         actor=requested_by,
@@ -211,13 +220,19 @@ def reading_request(
         object_type="reading",
         object_id=reading.pk,
         patient_id=case.patient_id,
-        detail={"case": case.pk, "image": image.pk, **({"verifies": verifies.pk} if verifies else {})},
+        detail={
+            "case": case.pk,
+            "image": image.pk,
+            **({"verifies": verifies.pk} if verifies else {}),
+            **({"shadow": f"{model_name}@{model_version}"} if shadow else {}),
+        },
     )
     return reading
 
 
 def _lock_open_reading(reading_id: int) -> Reading:
-    reading = Reading.objects.select_for_update().get(pk=reading_id)
+    # The workers finish shadow readings too.
+    reading = Reading.all_objects.select_for_update().get(pk=reading_id)
     if reading.status not in (ReadingStatus.PENDING, ReadingStatus.RUNNING):
         raise ApplicationError(
             "The reading is already finished.", code="reading_finished", status_code=status.HTTP_409_CONFLICT

@@ -83,6 +83,9 @@ SHOWS = {
     ("PATCH", "reports/<int:report_id>/"): Shows("report"),
     ("POST", "reports/<int:report_id>/sign/"): Shows("report"),
     ("POST", "reports/<int:report_id>/amend/"): Shows("report"),
+    ("GET", "models/<str:name>/shadow/<str:version>/comparison/"): Shows(
+        "case", lambda response, kwargs: [row["case"] for row in response.json()["disagreements"]]
+    ),
     ("GET", "reports/<int:report_id>/fhir/"): Shows("report", url_kwarg("report_id")),
 }
 
@@ -118,6 +121,10 @@ SHOWS_NO_PATIENT_DATA = {
     ("GET", "models/"): "installed model packages",
     ("POST", "models/<str:name>/activate/"): "a model version",
     ("GET", "models/<str:name>/<str:version>/<path:filename>"): "public model files",
+    ("GET", "shadow-candidates/"): "candidate model versions and who started them",
+    ("POST", "models/<str:name>/shadow/"): "a model version (recorded as model.shadow_start)",
+    ("POST", "models/<str:name>/shadow/<str:version>/stop/"): "nothing: 204 (recorded as model.shadow_stop)",
+    ("POST", "models/<str:name>/shadow/<str:version>/promote/"): "a model version (recorded as model.activate)",
     # The log of who read what; it names patients by id only. Exports are recorded (audit.export);
     # reading its pages is not, so that looking at the log does not fill it.
     ("GET", "audit-events/"): "the audit log itself",

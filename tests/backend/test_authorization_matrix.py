@@ -26,6 +26,7 @@ from clinic_factories import (
 from inference.registry import ModelPackage, packages_discover
 from reports.models import AIAgreement
 from reports.services import report_create, report_sign
+from shadow_cases import CANDIDATE, CHEST, shadow_route_kwargs
 from tests.unavailable import skip_or_fail
 
 # anonymous; alice (the owner); charlie (another patient); bob (alice's doctor);
@@ -285,6 +286,22 @@ MATRIX = {
     ),
     ("GET", "audit-events/"): (None, None, admin_only(200)),
     ("GET", "audit-events/export/"): (None, None, admin_only(200)),
+    # Candidate versions in shadow: clinic admins only (docs/shadow.md).
+    ("GET", "shadow-candidates/"): (None, None, admin_only(200)),
+    ("POST", "models/<str:name>/shadow/"): (
+        lambda w: {"name": CHEST},
+        lambda w: {"version": CANDIDATE, "reason": "Compare on our own patients"},
+        admin_only(201),
+    ),
+    ("POST", "models/<str:name>/shadow/<str:version>/stop/"): (
+        shadow_route_kwargs, lambda w: {"reason": "Seen enough"}, admin_only(204)
+    ),
+    ("GET", "models/<str:name>/shadow/<str:version>/comparison/"): (
+        lambda w: shadow_route_kwargs(w, with_signed_case=True), None, admin_only(200)
+    ),
+    ("POST", "models/<str:name>/shadow/<str:version>/promote/"): (
+        shadow_route_kwargs, lambda w: {"reason": "Better on our patients"}, admin_only(200)
+    ),
 }
 
 # Settings some rows are called with: the queue's endpoints answer 404 while it is off.

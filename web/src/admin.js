@@ -7,6 +7,7 @@ import { $, act, element, onSubmit, setStatus } from './page.js';
 import { auditQuery, auditRows, dayEnd, dayStart } from './audit_table.js';
 import { startSession, wireSignOut } from './session.js';
 import './admin_care.js'; // the care relationships section wires itself
+import { loadShadow } from './admin_shadow.js';
 
 const AUDIT_PAGE_SIZE = 25;
 const MAX_USER_PAGES = 10; // the people menus list up to 1,000 accounts
@@ -174,7 +175,7 @@ async function start() {
   $('workspace').hidden = false;
   setStatus('Loading the models, the agreement figures and the audit log…');
   state.auditQuery = auditQuery($('audit-filters'));
-  await Promise.all([loadModels(), loadAgreement(), loadPeople().then(() => loadAudit(state.auditQuery))]);
+  await Promise.all([loadModels(), loadAgreement(), loadShadow(), loadPeople().then(() => loadAudit(state.auditQuery))]);
   setStatus(`Loaded at ${new Date().toLocaleTimeString()}.`);
 }
 
