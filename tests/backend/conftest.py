@@ -32,6 +32,7 @@ def medical_data_dir() -> Path:
 @pytest.fixture(autouse=True)
 def _isolated_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DATASETS_DIR = tmp_path / "datasets"  # POST /datasets/ writes there
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STATIC_ROOT.mkdir()
     settings.STORAGES = {

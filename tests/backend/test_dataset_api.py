@@ -9,8 +9,8 @@ from reviewed_cases import seed_reviewed_cases
 pytestmark = pytest.mark.django_db
 
 
-def test_an_admin_exports_and_lists_datasets(admin, settings, tmp_path):
-    settings.DATASETS_DIR = tmp_path / "datasets"
+def test_an_admin_exports_and_lists_datasets(admin, settings):
+    # DATASETS_DIR is a fresh folder per test (conftest).
     seeded = seed_reviewed_cases(2)
     client = client_for(admin)
     response = client.post("/api/v1/datasets/", {"name": "clinic-chest"}, format="json")
@@ -27,8 +27,7 @@ def test_an_admin_exports_and_lists_datasets(admin, settings, tmp_path):
     assert listed == [body]
 
 
-def test_nothing_to_export_is_a_409_that_says_why(admin, settings, tmp_path):
-    settings.DATASETS_DIR = tmp_path / "datasets"
+def test_nothing_to_export_is_a_409_that_says_why(admin, settings):
     seed_reviewed_cases(1, consent=False)
     response = client_for(admin).post("/api/v1/datasets/", {}, format="json")
     assert response.status_code == 409
@@ -37,8 +36,7 @@ def test_nothing_to_export_is_a_409_that_says_why(admin, settings, tmp_path):
     assert not settings.DATASETS_DIR.exists()
 
 
-def test_an_unknown_exam_type_is_refused_before_anything_runs(admin, settings, tmp_path):
-    settings.DATASETS_DIR = tmp_path / "datasets"
+def test_an_unknown_exam_type_is_refused_before_anything_runs(admin):
     response = client_for(admin).post("/api/v1/datasets/", {"exam_type": "ct"}, format="json")
     assert response.status_code == 400
     assert "exam_type" in response.json()["error"]["details"]["fields"]
