@@ -1,4 +1,4 @@
-"""Running the example SQL (docs/analytics/*.sql) with DuckDB over a metadata export.
+"""Running SQL with DuckDB over a metadata export, the examples in `sql/` among them.
 
 The queries name the tables `cases`, `images`, `readings` and `reports`; here each is a view over
 its Parquet file, so a query reads the export where it lies and copies nothing.
@@ -12,8 +12,23 @@ import duckdb
 from interop.metadata import TABLES
 
 
+EXAMPLES_DIR = Path(__file__).resolve().parent / "sql"
+
+
 class ExportNotFound(FileNotFoundError):
     pass
+
+
+def example_names() -> list[str]:
+    return sorted(path.stem for path in EXAMPLES_DIR.glob("*.sql"))
+
+
+def example_sql(name: str) -> str:
+    """The example query `name` (e.g. "turnaround"), from interop/sql/."""
+    path = EXAMPLES_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise KeyError(f"no example query {name!r}; there are: {', '.join(example_names())}")
+    return path.read_text()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ reports and shadow readings are left out. Rows are in id order and the schemas a
 same database gives the same bytes.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -31,6 +32,10 @@ from reports.models import Report, ReportStatus
 from reports.selectors import reports_in_force
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
+# Rows read from the database at a time, and rows in one Parquet row group: memory stays bounded
+# however large the practice, and a fixed group size keeps the bytes the same from run to run.
+CHUNK = 2000
+ROW_GROUP = 50_000
 
 CASES = pa.schema(
     [
@@ -127,12 +132,12 @@ def age_band(born: date | None, on: date) -> str | None:
     return f"{low}-{low + 9}"
 
 
-def case_rows(pseudonym: Pseudonyms) -> list[dict]:
+def case_rows(pseudonym: Pseudonyms) -> Iterator[dict]:
     cases = cases_in_use().select_related("patient").order_by("pk")
     image_counts: dict[int, int] = {}
     for case_id in images_in_use().values_list("case_id", flat=True):
         image_counts[case_id] = image_counts.get(case_id, 0) + 1
-    return [
+    return (
         {
             "case_id": pseudonym("case", case.pk),
             "patient_id": pseudonym("patient", case.patient_id),
@@ -146,12 +151,12 @@ def case_rows(pseudonym: Pseudonyms) -> list[dict]:
             "submitted_at": case.submitted_at,
             "reported_at": case.reported_at,
         }
-        for case in cases
-    ]
+        for case in cases.iterator(chunk_size=CHUNK)
+    )
 
 
-def image_rows(pseudonym: Pseudonyms) -> list[dict]:
-    return [
+def image_rows(pseudonym: Pseudonyms) -> Iterator[dict]:
+    return (
         {
             "image_id": pseudonym("image", image.pk),
             "case_id": pseudonym("case", image.case_id),
@@ -165,8 +170,8 @@ def image_rows(pseudonym: Pseudonyms) -> list[dict]:
             "intensity_std": image.intensity_std,
             "created_at": image.created_at,
         }
-        for image in images_in_use().order_by("pk")
-    ]
+        for image in images_in_use().order_by("pk").iterator(chunk_size=CHUNK)
+    )
 
 
 def shown_readings():
@@ -174,9 +179,9 @@ def shown_readings():
     return readings_in_use().filter(shadow=False)
 
 
-def reading_rows(pseudonym: Pseudonyms) -> list[dict]:
+def reading_rows(pseudonym: Pseudonyms) -> Iterator[dict]:
     readings = shown_readings().select_related("requested_by").order_by("pk")
-    return [
+    return (
         {
             "reading_id": pseudonym("reading", reading.pk),
             "case_id": pseudonym("case", reading.case_id),
@@ -200,8 +205,8 @@ def reading_rows(pseudonym: Pseudonyms) -> list[dict]:
             "created_at": reading.created_at,
             "completed_at": reading.completed_at,
         }
-        for reading in readings
-    ]
+        for reading in readings.iterator(chunk_size=CHUNK)
+    )
 
 
 class ReportLabels:
@@ -228,7 +233,7 @@ class ReportLabels:
         return self._exam_type_labels[exam_type]
 
 
-def report_rows(pseudonym: Pseudonyms) -> list[dict]:
+def report_rows(pseudonym: Pseudonyms) -> Iterator[dict]:
     reports = (
         Report.objects.filter(status=ReportStatus.SIGNED, case__in=cases_in_use())
         .select_related("case", "reading")
@@ -236,31 +241,27 @@ def report_rows(pseudonym: Pseudonyms) -> list[dict]:
     )
     in_force = set(reports_in_force().values_list("pk", flat=True))
     label_of = ReportLabels()
-    rows = []
-    for report in reports:
+    for report in reports.iterator(chunk_size=CHUNK):
         reading: Reading | None = report.reading
-        rows.append(
-            {
-                "report_id": pseudonym("report", report.pk),
-                "case_id": pseudonym("case", report.case_id),
-                "doctor_id": pseudonym("doctor", report.author_id),
-                "ai_agreement": report.ai_agreement,
-                "reading_id": pseudonym("reading", report.reading_id),
-                "model_name": reading.model_name if reading else None,
-                "model_version": reading.model_version if reading else None,
-                "ai_label": (reading.label or None) if reading else None,
-                "doctor_label": label_of(report),
-                "amends": pseudonym("report", report.amends_id),
-                "is_amendment": report.amends_id is not None,
-                "in_force": report.pk in in_force,
-                "created_at": report.created_at,
-                "signed_at": report.signed_at,
-            }
-        )
-    return rows
+        yield {
+            "report_id": pseudonym("report", report.pk),
+            "case_id": pseudonym("case", report.case_id),
+            "doctor_id": pseudonym("doctor", report.author_id),
+            "ai_agreement": report.ai_agreement,
+            "reading_id": pseudonym("reading", report.reading_id),
+            "model_name": reading.model_name if reading else None,
+            "model_version": reading.model_version if reading else None,
+            "ai_label": (reading.label or None) if reading else None,
+            "doctor_label": label_of(report),
+            "amends": pseudonym("report", report.amends_id),
+            "is_amendment": report.amends_id is not None,
+            "in_force": report.pk in in_force,
+            "created_at": report.created_at,
+            "signed_at": report.signed_at,
+        }
 
 
-ROWS: dict[str, Callable[[Pseudonyms], list[dict]]] = {
+ROWS: dict[str, Callable[[Pseudonyms], Iterator[dict]]] = {
     "cases": case_rows,
     "images": image_rows,
     "readings": reading_rows,
@@ -289,13 +290,23 @@ def metadata_export(
     pseudonym = Pseudonyms(salt)
     counts = {}
     for name, schema in TABLES.items():
-        rows = ROWS[name](pseudonym)
-        table = pa.Table.from_pylist(rows, schema=schema)
         target = out_dir / f"{name}.parquet"
         partial = target.with_suffix(".parquet.partial")
-        pq.write_table(table, partial, compression="zstd")
+        counts[name] = _write(ROWS[name](pseudonym), schema=schema, path=partial)
         partial.replace(target)
-        counts[name] = table.num_rows
-        progress(f"{name}.parquet: {table.num_rows} rows")
+        progress(f"{name}.parquet: {counts[name]} rows")
     audit_record(actor=None, action="metadata.export", object_type="metadata_export", detail={"rows": counts})
     return MetadataExport(directory=out_dir, rows=counts)
+
+
+def _write(rows: Iterable[dict], *, schema: pa.Schema, path: Path) -> int:
+    """Write `rows` into one Parquet file, ROW_GROUP rows at a time; returns how many."""
+    written = 0
+    rows = iter(rows)
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        while batch := list(islice(rows, ROW_GROUP)):
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            written += len(batch)
+        if written == 0:
+            writer.write_table(schema.empty_table())
+    return written

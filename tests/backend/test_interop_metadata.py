@@ -22,7 +22,7 @@ from audit.models import AuditEvent
 from cases.services import case_create, case_submit
 from clinic_factories import make_user, upload_file
 from imaging.services import image_upload
-from interop.analytics import ExportNotFound, query_run
+from interop.analytics import ExportNotFound, example_sql, query_run
 from interop.metadata import TABLES, metadata_export
 from interop.pseudonyms import Pseudonyms, SaltError, salt_from_file
 from readings.models import Reading, ReadingStatus, RunsOn
@@ -30,7 +30,7 @@ from readings.services import reading_record, reading_record_refused
 from reports.models import AIAgreement
 from reports.services import report_amend, report_create, report_sign
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "docs" / "analytics"
+SQL_DIR = Path(__file__).resolve().parents[2] / "backend" / "interop" / "sql"
 UTC = datetime.timezone.utc
 SALT = b"interop-test-salt-0123456789abcdef"
 MODEL = "pneumonia-cnn"
@@ -197,7 +197,7 @@ def export(clinic, tmp_path) -> Path:
 
 
 def run(export: Path, name: str) -> list[dict]:
-    return query_run(export_dir=export, sql=(SQL_DIR / f"{name}.sql").read_text()).as_dicts()
+    return query_run(export_dir=export, sql=example_sql(name)).as_dicts()
 
 
 def test_every_example_query_gives_the_numbers_worked_out_by_hand(clinic, export):
@@ -211,9 +211,18 @@ def test_every_example_query_gives_the_numbers_worked_out_by_hand(clinic, export
     assert run(export, "turnaround") == [
         {"exam_type": "chest_xray", "cases": 4, "median_hours": 7.0, "p90_hours": 19.8}
     ]
+    # Week of the 2nd: 2, 4 and 10 hours; week of the 9th: 24 (alice's third case is not reported yet).
+    weekly = run(export, "turnaround_per_week")
+    assert [(str(r["week"]), r["cases"], r["median_hours"], r["p90_hours"]) for r in weekly] == [
+        ("2026-11-02", 3, 4.0, 8.8),
+        ("2026-11-09", 1, 24.0, 24.0),
+    ]
     assert run(export, "agreement_by_model") == [
-        {"model_name": MODEL, "model_version": "1.0.0", "reports": 2, "agrees": 2, "agreement": 1.0},
-        {"model_name": MODEL, "model_version": "2.0.0", "reports": 2, "agrees": 1, "agreement": 0.5},
+        # Wilson 95%: 2 of 2 -> (0.342, 1.0); 1 of 2 -> (0.095, 0.905).
+        {"model_name": MODEL, "model_version": "1.0.0", "reports": 2, "agrees": 2, "agreement": 1.0,
+         "agreement_low": 0.342, "agreement_high": 1.0},
+        {"model_name": MODEL, "model_version": "2.0.0", "reports": 2, "agrees": 1, "agreement": 0.5,
+         "agreement_low": 0.095, "agreement_high": 0.905},
     ]
     doctors = run(export, "agreement_by_doctor")
     by_doctor = {r["doctor_id"]: (r["reports"], r["agrees"], r["agreement"]) for r in doctors}
@@ -284,7 +293,7 @@ def test_the_commands_export_and_query(clinic, tmp_path, capsys):
     salt_file.write_text("0123456789abcdef0123456789abcdef\n")
     call_command("export_metadata", str(out), "--salt-file", str(salt_file))
     assert "reports.parquet: 5 rows" in capsys.readouterr().out
-    call_command("metadata_query", str(out), str(SQL_DIR / "turnaround.sql"))
+    call_command("metadata_query", str(out), "turnaround")  # an example, by name
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["exam_type", "cases", "median_hours", "p90_hours"]
     assert lines[1].split() == ["chest_xray", "4", "7.0", "19.8"]
@@ -301,3 +310,32 @@ def test_bad_input_gets_a_clear_message(tmp_path, db):
         query_run(export_dir=tmp_path, sql="SELECT 1")
     with pytest.raises(CommandError, match="is not a metadata export"):
         call_command("metadata_query", str(tmp_path), str(SQL_DIR / "turnaround.sql"))
+    with pytest.raises(CommandError, match="no example query 'turnover'; there are: agreement_by_doctor"):
+        call_command("metadata_query", str(tmp_path), "turnover")
+
+
+def test_an_empty_practice_exports_four_empty_files_that_the_queries_read(db, tmp_path):
+    export = metadata_export(out_dir=tmp_path / "empty", salt=SALT)
+    assert export.rows == dict.fromkeys(TABLES, 0)
+    for name, schema in TABLES.items():
+        assert pq.read_table(export.directory / f"{name}.parquet").schema.equals(schema)
+    assert run(export.directory, "turnaround") == []
+
+
+def test_the_dashboard_draws_the_example_queries(clinic, export, tmp_path):
+    from PIL import Image as PILImage
+
+    from interop.dashboard import metadata_plot
+
+    out = tmp_path / "plots" / "dashboard.png"
+    drawn = metadata_plot(export_dir=export, out=out)
+    assert [row["cases_sent"] for row in drawn.volumes] == [3, 2]
+    assert [row["median_hours"] for row in drawn.turnaround] == [4.0, 24.0]
+    assert [(row["model_version"], row["agreement_low"]) for row in drawn.agreement] == [
+        ("1.0.0", 0.342),
+        ("2.0.0", 0.095),
+    ]
+    with PILImage.open(out) as picture:
+        assert (picture.format, picture.size) == ("PNG", (1500, 450))
+    with pytest.raises(CommandError, match="name it"):
+        call_command("metadata_plot", str(export), str(tmp_path / "dashboard.jpg"))
