@@ -1,7 +1,7 @@
 """A patient turns research use of her reviewed cases on in the portal, and off again; the
 database and the audit log say so each time.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/healthcare .venv/bin/python -m pytest tests/web/test_research_consent.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/healthcare .venv/bin/python -m pytest tests/web/test_research_consent_portal.py
 """
 from __future__ import annotations
 
