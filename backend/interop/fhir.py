@@ -114,6 +114,16 @@ def _sop_class(image: Image, modality: str) -> str:
     return codes.SOP_CLASSES.get(modality, codes.SECONDARY_CAPTURE)
 
 
+def _taken(image: Image) -> str:
+    """When the image was taken as far as we know: the DICOM study date, else its upload time."""
+    return image.study_date.isoformat() if image.study_date else _instant(image.created_at)
+
+
+def _study_date(images: Sequence[Image]) -> str | None:
+    dates = sorted(image.study_date for image in images if image.study_date)
+    return dates[0].isoformat() if dates else None
+
+
 def imaging_study_resource(case: Case, images: Sequence[Image]) -> ImagingStudy:
     """The case's images as one study: one series of one instance per image, in upload order."""
     series = []
@@ -125,7 +135,7 @@ def imaging_study_resource(case: Case, images: Sequence[Image]) -> ImagingStudy:
                 "number": number,
                 "modality": _modality_coding(modality),
                 "numberOfInstances": 1,
-                "started": _instant(image.created_at),
+                "started": _taken(image),
                 "instance": [
                     {
                         "uid": _dicom_uid("instance", image.pk),
@@ -152,7 +162,7 @@ def imaging_study_resource(case: Case, images: Sequence[Image]) -> ImagingStudy:
         "series": series,
     }
     if images:
-        resource["started"] = _instant(images[0].created_at)
+        resource["started"] = _study_date(images) or _instant(images[0].created_at)
     return ImagingStudy.model_validate(resource)
 
 
@@ -280,8 +290,10 @@ def diagnostic_report_resource(report: Report, images: Sequence[Image]) -> Diagn
         "conclusion": report.impression,
         "presentedForm": forms,
     }
-    if case.submitted_at is not None:
-        resource["effectiveDateTime"] = _instant(case.submitted_at)
+    # The clinically relevant time: the DICOM study date when a file gives one, else when it was sent.
+    effective = _study_date(images) or _instant(case.submitted_at)
+    if effective is not None:
+        resource["effectiveDateTime"] = effective
     if report.signed_at is not None:
         resource["issued"] = _instant(report.signed_at)
     if report.reading_id is not None:

@@ -122,6 +122,9 @@ def test_a_signed_report_is_a_final_diagnostic_report_with_its_reading_and_study
         ("CR", "urn:oid:1.2.840.10008.5.1.4.1.1.1"),
     ]
     assert sorted(m.code for m in study.modality) == ["CR", "DX"]
+    # The DICOM file's study date (2004-08-26) is when the study was taken; the PNG has only its upload time.
+    assert str(study.series[1].started) == str(study.started) == str(report.effectiveDateTime) == "2004-08-26"
+    assert study.series[0].started == signed.case.images.order_by("created_at").first().created_at
     uids = [s.uid for s in study.series] + [s.instance[0].uid for s in study.series]
     assert len(set(uids)) == 4 and all(uid.startswith("2.25.") and len(uid) <= 64 for uid in uids)
 
