@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("reports.urls")),
     path("", include("datasets.urls")),
     path("", include("interop.urls")),
+    path("", include("drift.urls")),
     path("", include("shadow.urls")),  # before inference's model-file route, which would take its paths
     path("", include("inference.urls")),
     path("", include("audit.urls")),

@@ -83,10 +83,10 @@ SHOWS = {
     ("PATCH", "reports/<int:report_id>/"): Shows("report"),
     ("POST", "reports/<int:report_id>/sign/"): Shows("report"),
     ("POST", "reports/<int:report_id>/amend/"): Shows("report"),
+    ("GET", "reports/<int:report_id>/fhir/"): Shows("report", url_kwarg("report_id")),
     ("GET", "models/<str:name>/shadow/<str:version>/comparison/"): Shows(
         "case", lambda response, kwargs: [row["case"] for row in response.json()["disagreements"]]
     ),
-    ("GET", "reports/<int:report_id>/fhir/"): Shows("report", url_kwarg("report_id")),
 }
 
 SHOWS_NO_PATIENT_DATA = {
@@ -116,6 +116,7 @@ SHOWS_NO_PATIENT_DATA = {
     ("POST", "cases/<int:case_id>/withdraw/"): "nothing: 204 (recorded as case.withdraw)",
     ("POST", "images/<int:image_id>/withdraw/"): "nothing: 204 (recorded as image.withdraw)",
     ("GET", "reports/agreement/"): "counts per model version, no patient",
+    ("GET", "drift/"): "counts per model version and week, no patient (recorded as drift.read)",
     ("GET", "datasets/"): "exported datasets in counts, no patient",
     ("POST", "datasets/"): "a dataset in counts, no patient (recorded as dataset.export)",
     ("GET", "models/"): "installed model packages",

@@ -257,10 +257,11 @@ MATRIX = {
         alice_data(owner=404, doctor=200, admin=403),
     ),
     ("GET", "reports/agreement/"): (None, None, admin_only(200)),
+    ("GET", "drift/"): (None, None, admin_only(200)),
+    ("GET", "reports/<int:report_id>/fhir/"): (lambda w: {"report_id": w.signed_report.pk}, None, READ),
     ("GET", "datasets/"): (None, None, admin_only(200)),
     # alice has not consented to research use: nothing to export (and nothing written).
     ("POST", "datasets/"): (None, lambda w: {}, admin_only(409)),
-    ("GET", "reports/<int:report_id>/fhir/"): (lambda w: {"report_id": w.signed_report.pk}, None, READ),
     ("POST", "reports/<int:report_id>/amend/"): (
         lambda w: {"report_id": w.signed_report.pk},
         lambda w: {**REPORT_BODY, "reason": "Missed a nodule."},

@@ -8,6 +8,7 @@ import { auditQuery, auditRows, dayEnd, dayStart } from './audit_table.js';
 import { startSession, wireSignOut } from './session.js';
 import './admin_care.js'; // the care relationships section wires itself
 import { loadShadow } from './admin_shadow.js';
+import { loadDrift } from './admin_drift.js';
 
 const AUDIT_PAGE_SIZE = 25;
 const MAX_USER_PAGES = 10; // the people menus list up to 1,000 accounts
@@ -80,7 +81,7 @@ async function activate(pkg) {
   if (reason === null) return;
   setStatus(`Activating ${pkg.name} ${pkg.version}…`);
   await api(`/models/${encodeURIComponent(pkg.name)}/activate/`, { method: 'POST', json: { version: pkg.version, reason } });
-  await loadModels();
+  await Promise.all([loadModels(), loadShadow()]); // an activated version leaves shadow
   document.getElementById(`model-${pkg.name}`)?.focus();
   setStatus(`${pkg.name} ${pkg.version} is now active.`);
   await loadAudit(state.auditQuery); // the change is in the log
@@ -175,7 +176,7 @@ async function start() {
   $('workspace').hidden = false;
   setStatus('Loading the models, the agreement figures and the audit log…');
   state.auditQuery = auditQuery($('audit-filters'));
-  await Promise.all([loadModels(), loadAgreement(), loadShadow(), loadPeople().then(() => loadAudit(state.auditQuery))]);
+  await Promise.all([loadModels(), loadAgreement(), loadShadow(), loadDrift(), loadPeople().then(() => loadAudit(state.auditQuery))]);
   setStatus(`Loaded at ${new Date().toLocaleTimeString()}.`);
 }
 
@@ -193,4 +194,5 @@ onSubmit('audit-filters', async () => {
 $('audit-newer').addEventListener('click', () => act(() => loadAudit(state.auditNewer, state.auditPage - 1)));
 $('audit-older').addEventListener('click', () => act(() => loadAudit(state.auditOlder, state.auditPage + 1)));
 
+document.addEventListener('shadow-promoted', () => act(loadModels)); // admin_shadow.js: a new active version
 act(start);
