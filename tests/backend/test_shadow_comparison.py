@@ -187,3 +187,14 @@ def test_promotion_activates_the_candidate_ends_its_shadow_and_lets_the_old_vers
     assert shadow_versions_for(CHEST) == [ACTIVE]
     assert client.post(url, {"reason": "Again"}, format="json").status_code == 404
     assert shadow_stop(name=CHEST, version=ACTIVE, actor=admin, reason="Done").ended_at is not None
+
+
+def test_activating_a_version_in_shadow_the_ordinary_way_ends_its_shadow(shipped_models, admin):
+    candidate_in_shadow(admin)
+    response = client_for(admin).post(
+        f"/api/v1/models/{CHEST}/activate/", {"version": CANDIDATE, "reason": "Validated elsewhere"}, format="json"
+    )
+    assert response.status_code == 200
+    assert shadow_versions_for(CHEST) == []
+    stop = AuditEvent.objects.get(action="model.shadow_stop")
+    assert stop.detail == {"version": CANDIDATE, "reason": "activated: Validated elsewhere"}

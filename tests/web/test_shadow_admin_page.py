@@ -85,6 +85,9 @@ def test_an_admin_puts_a_version_in_shadow_compares_it_and_promotes_it(portal_se
     assert activation.detail == {"version": CANDIDATE, "reason": "Better on our own patients"}
     assert AuditEvent.objects.filter(action="model.shadow_stop", actor=admin).count() == 1
     assert page.is_visible("#shadow-empty")
+    chest = page.locator(f"article[data-model='{CHEST}']")
+    chest.locator(f"li[data-version='{CANDIDATE}'] .badge").wait_for()
+    assert chest.locator(f"li[data-version='{CANDIDATE}'] .badge").text_content() == "Active"
     # The version it replaced may now go in shadow in turn.
     offered = page.locator("#shadow-version option").all_text_contents()
     assert f"{CHEST} 2.0.0" in offered and f"{CHEST} {CANDIDATE}" not in offered

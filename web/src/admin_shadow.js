@@ -78,6 +78,7 @@ async function promote(candidate) {
   if (reason === null) return;
   setStatus(`Promoting ${candidate.name} ${candidate.version}…`);
   await api(`${candidatePath(candidate)}/promote/`, { method: 'POST', json: { reason } });
+  document.dispatchEvent(new CustomEvent('shadow-promoted')); // the models section shows the new active version
   await loadShadow();
   setStatus(`${candidate.name} ${candidate.version} is now active. The version it replaced can be put in shadow.`);
 }
