@@ -49,7 +49,7 @@ def shift_check(
         return check(NO_REFERENCE, f"{what}: nothing to compare with ({compared_with} missing).")
     if sample < settings.DRIFT_MIN_READINGS:
         return check(TOO_FEW, f"{what}: {sample} readings, fewer than {settings.DRIFT_MIN_READINGS}; no verdict.")
-    numbers = f"PSI {value:.2f} against {compared_with}, p = {p_value:.2g}"
+    numbers = f"PSI {value:.2f} against {compared_with}, " + ("p < 0.001" if p_value < 0.001 else f"p = {p_value:.2g}")
     if value >= breach_at and p_value < settings.DRIFT_P_VALUE:
         return check(BREACH, f"{what} shifted ({numbers}).")
     if value >= warn_at and p_value < settings.DRIFT_P_VALUE_WARN:
