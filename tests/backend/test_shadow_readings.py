@@ -60,7 +60,7 @@ def test_no_shadow_reading_without_a_candidate_or_by_the_version_already_reading
     assert _shadow_of(case) == []
 
 
-def test_patients_and_doctors_never_see_a_shadow_reading(shipped_models, admin, alice, bob):
+def test_patients_and_doctors_never_see_a_shadow_reading(shipped_models, settings, admin, alice, bob):
     candidate_in_shadow(admin)
     case = make_case(patient=alice, images=1, submit=True)
     image = case.images.get()
@@ -81,6 +81,12 @@ def test_patients_and_doctors_never_see_a_shadow_reading(shipped_models, admin, 
         assert listed_case["ai_flagged"] is False
     assert not Reading.objects.filter(pk=shadow.pk).exists()
     assert Reading.all_objects.filter(pk=shadow.pk, shadow=True).exists()
+    # Nor do the readings' metrics count it.
+    settings.METRICS_CACHE_SECONDS = 0
+    metrics = client_for(admin).get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    counted = [line for line in metrics.splitlines() if line.startswith("healthcare_readings_total{")]
+    assert any(f'version="{ACTIVE}"' in line for line in counted), counted
+    assert not any(f'version="{CANDIDATE}"' in line for line in counted), counted
 
 
 def test_a_shadow_finding_or_failure_neither_flags_nor_moves_the_case(shipped_models, admin, alice, bob):
