@@ -198,3 +198,19 @@ def test_activating_a_version_in_shadow_the_ordinary_way_ends_its_shadow(shipped
     assert shadow_versions_for(CHEST) == []
     stop = AuditEvent.objects.get(action="model.shadow_stop")
     assert stop.detail == {"version": CANDIDATE, "reason": "activated: Validated elsewhere"}
+
+
+def test_shadow_report_prints_the_numbers_and_refuses_a_version_not_in_shadow(six_signed_cases):
+    import io
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("shadow_report", CHEST, CANDIDATE, "--json", stdout=out)
+    body = json.loads(out.getvalue())
+    assert (body["compared"], body["disagreements"]) == (6, 3)
+    assert body["candidate"]["specificity"]["hits"] == 3 and body["candidate"]["specificity"]["low"] == pytest.approx(0.4385, abs=1e-4)
+    assert body["active"]["agreement"] == {"hits": 4, "total": 6, "rate": pytest.approx(4 / 6), "low": pytest.approx(0.3, abs=1e-4), "high": pytest.approx(0.9032, abs=1e-4)}
+    with pytest.raises(CommandError, match="not in shadow"):
+        call_command("shadow_report", CHEST, ACTIVE)
