@@ -20,7 +20,8 @@
 # (`drift_reference.json`), the images' sizes against earlier weeks, how many images its input gate
 # refused, and how often doctors' signed reports agreed with it. `drift.report.drift_weeks` returns
 # one entry per version and ISO week, with a verdict per check (`ok`, `warn`, `breach`, or none
-# when the week is too small); the admin page and `manage.py drift_report` show the same entries.
+# when the week is too small); the admin page and `manage.py drift_report` show the same entries,
+# and `docs/drift.md` explains each check, its bins and its thresholds.
 #
 # Here it runs on a throwaway SQLite database in a temporary folder, filled with three weeks of
 # readings by the shipped chest model (`chest-xray-pneumonia` 2.0.0) of real X-rays: two ordinary
