@@ -48,7 +48,9 @@ class ShadowCandidate(models.Model):
         constraints = [
             # One running shadow period per version; a version may be put in shadow again later.
             models.UniqueConstraint(
-                fields=["name", "version"], condition=models.Q(ended_at__isnull=True), name="one_running_shadow_per_version"
+                fields=["name", "version"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_running_shadow_per_version",
             ),
             models.CheckConstraint(
                 condition=models.Q(ended_at__isnull=True) | models.Q(ended_by__isnull=False),

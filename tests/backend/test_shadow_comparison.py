@@ -129,7 +129,8 @@ def test_only_admins_read_the_comparison_and_the_read_is_audited(six_signed_case
     assert response.status_code == 200
     body = response.json()
     assert body["compared"] == 6
-    assert body["candidate"]["specificity"] == {"hits": 3, "total": 3, "rate": 1.0, "low": pytest.approx(0.4385, abs=1e-4), "high": 1.0}
+    specificity = {"hits": 3, "total": 3, "rate": 1.0, "low": pytest.approx(0.4385, abs=1e-4), "high": 1.0}
+    assert body["candidate"]["specificity"] == specificity
     assert [row["case"] for row in body["disagreements"]] == [six_signed_cases[i].case_id for i in (1, 2, 5)]
     assert body["disagreements"][0]["active"]["label"] == P and body["disagreements"][0]["candidate"]["label"] == N
     [event] = AuditEvent.objects.filter(actor=admin, action="shadow.comparison_read")
@@ -157,7 +158,8 @@ def test_starting_a_shadow_is_checked_and_audited(shipped_models, admin):
     assert shadow_versions_for(CHEST) == [CANDIDATE]
     assert [c["version"] for c in client.get("/api/v1/shadow-candidates/").json()] == [CANDIDATE]
     event = AuditEvent.objects.get(action="model.shadow_start")
-    assert (event.actor, event.object_id, event.detail["version"], event.detail["reason"]) == (admin, CHEST, CANDIDATE, "Compare")
+    assert (event.actor, event.object_id) == (admin, CHEST)
+    assert (event.detail["version"], event.detail["reason"]) == (CANDIDATE, "Compare")
 
     stop = client.post(f"/api/v1/models/{CHEST}/shadow/{CANDIDATE}/stop/", {"reason": "Enough seen"}, format="json")
     assert stop.status_code == 204
@@ -210,7 +212,8 @@ def test_shadow_report_prints_the_numbers_and_refuses_a_version_not_in_shadow(si
     call_command("shadow_report", CHEST, CANDIDATE, "--json", stdout=out)
     body = json.loads(out.getvalue())
     assert (body["compared"], body["disagreements"]) == (6, 3)
-    assert body["candidate"]["specificity"]["hits"] == 3 and body["candidate"]["specificity"]["low"] == pytest.approx(0.4385, abs=1e-4)
-    assert body["active"]["agreement"] == {"hits": 4, "total": 6, "rate": pytest.approx(4 / 6), "low": pytest.approx(0.3, abs=1e-4), "high": pytest.approx(0.9032, abs=1e-4)}
+    assert body["candidate"]["specificity"]["low"] == pytest.approx(0.4385, abs=1e-4)
+    low, high = pytest.approx(0.3, abs=1e-4), pytest.approx(0.9032, abs=1e-4)
+    assert body["active"]["agreement"] == {"hits": 4, "total": 6, "rate": pytest.approx(4 / 6), "low": low, "high": high}
     with pytest.raises(CommandError, match="not in shadow"):
         call_command("shadow_report", CHEST, ACTIVE)

@@ -48,7 +48,12 @@ def test_the_candidate_and_the_active_version_on_the_20_kermany_scans(
         assert active.model_version == ACTIVE and active.status == ReadingStatus.SUCCEEDED, active.error
         agreement = AIAgreement.AGREES if active.label == label else AIAgreement.DISAGREES
         report = report_create(
-            case=active.case, author=bob, findings="Reviewed.", impression="See findings.", ai_agreement=agreement, reading=active
+            case=active.case,
+            author=bob,
+            findings="Reviewed.",
+            impression="See findings.",
+            ai_agreement=agreement,
+            reading=active,
         )
         report_sign(report=report, signer=bob)
 
