@@ -260,14 +260,14 @@ def test_an_admin_switches_the_model_and_reads_the_audit_log_and_the_agreement_c
     # A period with no signed report, then one that ends before it starts.
     tomorrow = date.today() + timedelta(days=1)
     page.get_by_label("Signed from").fill(tomorrow.isoformat())
-    page.get_by_role("button", name="Show").click()
+    page.get_by_role("button", name="Show", exact=True).click()
     page.wait_for_selector("#agreement-summary:text-is('No signed reports in force in this period.')")
     assert bars(page) == []
     page.get_by_label("Signed until (inclusive)").fill(date.today().isoformat())
-    page.get_by_role("button", name="Show").click()
+    page.get_by_role("button", name="Show", exact=True).click()
     page.get_by_role("alert").filter(has_text="ends before it starts").wait_for()
     page.get_by_label("Signed from").fill(date.today().isoformat())
-    page.get_by_role("button", name="Show").click()
+    page.get_by_role("button", name="Show", exact=True).click()
     page.wait_for_selector("#status:has-text('Agreement figures updated')")
     assert page.get_by_role("alert").text_content() == ""
     assert len(bars(page)) == 2
