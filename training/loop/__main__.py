@@ -1,0 +1,5 @@
+import sys
+
+from training.loop.pipeline import main
+
+sys.exit(main())
