@@ -70,7 +70,7 @@ def drift_report_get(*, user: User, model_name: str | None = None, model_version
     audit_record(
         actor=user,
         action="drift.read",
-        object_type="model",
+        object_type="drift",  # a report about the model, kept apart from the model's own events
         object_id=model_name or "",
         detail={"version": model_version, "weeks": len(weeks), "breaches": sum(bool(w.breaches) for w in weeks)},
     )

@@ -46,7 +46,7 @@ def test_admins_read_the_weeks_and_the_read_is_audited(chest, admin, alice, bob,
     assert version["active"] and version["reference_images"] == 302
     assert body["thresholds"]["psi_breach"] == 0.2
     event = AuditEvent.objects.get(action="drift.read")
-    assert (event.actor_id, event.object_id, event.patient_id) == (admin.pk, CHEST, None)
+    assert (event.actor_id, event.object_type, event.object_id, event.patient_id) == (admin.pk, "drift", CHEST, None)
     assert event.detail["weeks"] == 1
 
 
