@@ -38,7 +38,7 @@ def drift_families() -> list:
     now = timezone.now()
     recent = {iso_week(now), iso_week(now - datetime.timedelta(weeks=1))}
     since = now - datetime.timedelta(weeks=BASELINE_WEEKS + 1)
-    names = Reading.objects.filter(shadow=False, created_at__gte=since).values_list("model_name", flat=True).distinct()
+    names = Reading.all_objects.filter(shadow=False, created_at__gte=since).values_list("model_name", flat=True).distinct()
     for name in sorted(set(names)):
         latest = {}
         for week in drift_weeks(name, since=since):

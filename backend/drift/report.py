@@ -102,7 +102,8 @@ def drift_weeks(
 
     `since` leaves out readings made before it (their weeks, and their sizes as a baseline).
     """
-    rows = Reading.objects.filter(
+    # The explicit filter, not the default manager, is what keeps shadow readings out here.
+    rows = Reading.all_objects.filter(
         shadow=False, model_name=model_name, status__in=(ReadingStatus.SUCCEEDED, ReadingStatus.REFUSED)
     )
     if model_version is not None:

@@ -51,7 +51,7 @@ def drift_report_get(*, user: User, model_name: str | None = None, model_version
     answers 404.
     """
     installed = packages_discover()
-    read = set(Reading.objects.filter(shadow=False).values_list("model_name", flat=True).distinct())
+    read = set(Reading.all_objects.filter(shadow=False).values_list("model_name", flat=True).distinct())
     names = sorted({package.name for package in installed} | read)
     if model_name is not None:
         if model_name not in names:

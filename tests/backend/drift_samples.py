@@ -78,13 +78,13 @@ def week_of_readings(*, package: ModelPackage, patient, doctor, scans: list[Scan
             sha256=f"{case.pk:064d}", width=width, height=height, intensity_mean=mean, intensity_std=std,
             original=f"originals/{case.pk}", preview=f"previews/{case.pk}.png",
         )  # fmt: skip
-        reading = Reading.objects.create(
+        reading = Reading.all_objects.create(
             case=case, image=image, model_name=package.name, model_version=package.version, runs_on=RunsOn.SERVER,
             status=ReadingStatus.REFUSED if decision.refused else ReadingStatus.SUCCEEDED,
             probabilities=decision.probabilities, label=decision.label, score=decision.score,
             threshold=decision.threshold, refusal=decision.refusal, input_score=decision.input_score, shadow=shadow,
         )  # fmt: skip
-        Reading.objects.filter(pk=reading.pk).update(created_at=when, completed_at=when)
+        Reading.all_objects.filter(pk=reading.pk).update(created_at=when, completed_at=when)
         if not decision.refused and not shadow:
             right = decision.label == package.label_names[scan.label]
             agrees = right if doctors_agree_when_right else not right

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--check", action="store_true", help="exit 1 when a version's latest week breached a check")
 
     def handle(self, *args, model: str | None, version: str | None, as_json: bool, check: bool, **options):
-        names = [model] if model else sorted(set(Reading.objects.filter(shadow=False).values_list("model_name", flat=True)))
+        names = [model] if model else sorted(set(Reading.all_objects.filter(shadow=False).values_list("model_name", flat=True)))
         weeks = [week for name in names for week in drift_weeks(name, version)]
         if model and not weeks:
             raise CommandError(f"no real readings of {model}{' ' + version if version else ''}")
