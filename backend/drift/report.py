@@ -229,11 +229,11 @@ def _agreement_by_week(model_name: str, version: str, label_names: list[str]) ->
     ).select_related("reading")
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for report in reports:
+        # A disagreement whose right label the report does not name (a graded model's impression
+        # without a grade) is still a disagreement: leaving it out would flatter the model.
         right = doctor_label(report, label_names)
-        if right is None:
-            continue  # the report does not say which label is right
         week = counts[iso_week(report.reading.created_at)]
-        week[0] += right == report.reading.label
+        week[0] += right is not None and right == report.reading.label
         week[1] += 1
     return {week: (agrees, total) for week, (agrees, total) in counts.items()}
 

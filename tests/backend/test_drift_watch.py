@@ -75,3 +75,22 @@ def test_shadow_readings_are_left_out(weeks_of, chest, alice, bob, scans):
     weeks = weeks_of(scans[:50])
     assert [w.readings for w in weeks] == [50]
     assert weeks[0].breaches == [], describe(weeks)
+
+
+def test_a_graded_model_compares_its_predicted_grades(shipped_models, alice, bob, medical_data_dir):
+    from drift_samples import Scan
+    from training.data import read_medmnist_npz
+
+    retina = package_get("retina-diabetic-retinopathy", "1.1.0")
+    images, labels = read_medmnist_npz(medical_data_dir / "medmnist" / "retinamnist.npz")["test"]
+    scans = [Scan(image, int(label)) for image, label in zip(images[:120], labels[:120], strict=True)]
+    for week, sample in enumerate([scans[:60], scans[60:], [darkened(scan) for scan in scans[:60]]]):
+        week_of_readings(package=retina, patient=alice, doctor=bob, scans=sample, week=week)
+    weeks = drift_weeks(retina.name, retina.version)
+    assert [w.check("score").level != "no_reference" for w in weeks] == [True] * 3
+    assert weeks[0].check("score").says.startswith("Predicted grades")
+    # Doctors who know the truth agree as often as the model is right (0.535 on the whole test split):
+    # a breach of agreement, rightly, and the only one on the same distribution.
+    assert [w.breaches for w in weeks[:2]] == [["agreement"], ["agreement"]], describe(weeks)
+    assert all(0.4 < w.agreement < 0.7 and w.reports == 60 for w in weeks[:2]), describe(weeks)
+    assert "intensity" in weeks[2].breaches, describe(weeks)
