@@ -11,7 +11,7 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from audit.models import AuditEvent
-from clinic_factories import client_for, upload_file
+from clinic_factories import client_for
 from drift.report import drift_weeks
 from drift_samples import darkened, same_distribution_scans, week_of_readings
 from imaging.models import Image
