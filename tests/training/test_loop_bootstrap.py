@@ -4,6 +4,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from training.loop.bootstrap import binary_auc, paired
+from training.loop.evaluator import blessing
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +86,24 @@ def test_multiclass_models_are_compared_on_macro_auc_and_accuracy():
                     baseline_threshold=None, resamples=100)
     assert set(result["difference"]) == {"auc", "accuracy"}
     assert result["difference"]["auc"]["ci95"][0] > 0
+
+
+def differences(**intervals):
+    return {metric: {"value": sum(ci) / 2, "ci95": list(ci)} for metric, ci in intervals.items()}
+
+
+def test_blessing_needs_every_interval_to_reach_zero():
+    # As measured on PneumoniaMNIST: a 10-epoch candidate against the shipped 28x28 model. Its AUC is
+    # as good, but at its own threshold it gives far more false alarms.
+    measured = differences(auc=(-0.006, 0.002), sensitivity=(0.0, 0.013), specificity=(-0.192, -0.102),
+                           accuracy=(-0.071, -0.035))
+    blessed, reason = blessing(measured, positive=1)
+    assert not blessed and reason.endswith("worse on specificity (the whole interval is below 0)")
+    assert reason.startswith("candidate - baseline, 95% CI: auc -0.002 [-0.006, +0.002], sensitivity")
+    as_good = differences(auc=(-0.006, 0.002), sensitivity=(-0.02, 0.013), specificity=(-0.05, 0.0))
+    assert blessing(as_good, positive=1)[0]
+
+
+def test_multiclass_blessing_looks_at_auc_and_accuracy():
+    assert not blessing(differences(auc=(0.01, 0.05), accuracy=(-0.08, -0.01)), positive=None)[0]
+    assert blessing(differences(auc=(-0.01, 0.05), accuracy=(-0.08, 0.01)), positive=None)[0]

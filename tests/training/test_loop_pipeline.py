@@ -168,13 +168,34 @@ def test_statistics_are_written_per_split_with_a_plot(better):
     assert report.startswith("0 error(s)") or report.startswith("every split matches the schema")
 
 
-def test_a_worse_candidate_is_not_pushed_and_the_command_says_why(better, root, medmnist_dir, capsys):
-    """A quick candidate against the shipped 28x28 model (test AUC 0.98), which it cannot match."""
+@pytest.fixture
+def xray_folder(tmp_path, xray_dir) -> Path:
+    """The 20 full-size Kermany X-rays as a hospital's folder (NORMAL/, PNEUMONIA/), with one broken file."""
+    folder = tmp_path / "hospital-xrays"
+    for label in ("NORMAL", "PNEUMONIA"):
+        (folder / label).mkdir(parents=True)
+        for image in sorted((xray_dir / label).iterdir()):
+            (folder / label / image.name).symlink_to(image)
+    (folder / "NORMAL" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    return folder
+
+
+def test_a_worse_candidate_is_not_pushed_and_the_command_says_why(better, root, medmnist_dir, xray_folder, capsys):
+    """A quick candidate against the shipped 28x28 model (test AUC 0.98), which it cannot match; the
+    hospital's folder of full-size X-rays joins MedMNIST (its NORMAL is MedMNIST's normal)."""
     code = main(["--source", "medmnist:pneumoniamnist", "--data-dir", str(medmnist_dir), "--max-per-split", "150",
+                 "--source", f"folder:{xray_folder}", "--exam-type", "chest_xray",
                  "--no-gate", "--epochs", "1", "--width", "4", "--resamples", "300", "--baseline", str(SHIPPED_28),
                  "--export-dir", str(root / "models"), "--version", "0.0.3", "--work-dir", str(root / "worse")])
     assert code == 1
-    assert "not pushed: candidate - baseline AUC" in capsys.readouterr().err
+    generated = json.loads((root / "worse" / "example_gen" / "example_gen.json").read_text())
+    assert generated["skipped"][0]["path"].endswith("NORMAL/broken.png")
+    assert sum(generated["examples"][split][f"folder:{xray_folder}"] for split in generated["examples"]) == 20
+    train = json.loads((root / "worse" / "statistics_gen" / "train.json").read_text())
+    assert train["by_source"][f"folder:{xray_folder}"]["height"]["max"] > 1000  # read at full size
+    assert set(train["labels"]) == {"normal", "pneumonia"}
+    err = capsys.readouterr().err
+    assert "not pushed: candidate - baseline, 95% CI: auc -" in err and "worse on auc" in err
     assert not (root / "models" / "chest-xray-pneumonia" / "0.0.3").exists()
     assert sorted(p.name for p in (root / "models" / "chest-xray-pneumonia").iterdir()) == ["0.0.1", "0.0.2"]
     evaluation = json.loads((root / "worse" / "evaluator" / "evaluation.json").read_text())

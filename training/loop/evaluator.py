@@ -5,10 +5,12 @@ through its serving graph, the baseline through its SavedModel's `serve` signatu
 backend/inference/runtime.py runs it). Each decides at its own threshold. The comparison is a
 paired bootstrap (training.loop.bootstrap).
 
-Blessing rule ("not worse"): the upper end of the 95% interval of (candidate - baseline) AUC is
-at least 0, that is, these test examples do not show the candidate to be worse than the baseline.
-Without a baseline (a first version), the candidate is blessed when the lower end of its own AUC
-interval is above 0.5 (better than chance).
+Blessing rule ("not worse"): for AUC and, at each model's own operating point, sensitivity and
+specificity (accuracy for a multi-class model), the upper end of the 95% interval of
+(candidate - baseline) is at least 0: these test examples do not show the candidate to be worse
+on any of them. AUC alone is not enough: a candidate with the same AUC can decide at a threshold
+that costs patients far more false alarms or missed findings. Without a baseline (a first
+version), the candidate is blessed when the lower end of its own AUC interval is above 0.5.
 """
 from __future__ import annotations
 
@@ -22,6 +24,9 @@ from training.loop import bootstrap
 from training.loop.examples import ImageExample
 
 DISAGREEMENTS_LISTED = 50
+BLESSING_RULE = ("not worse: for AUC and, at each model's own threshold, sensitivity and specificity (accuracy "
+                 "for multi-class models), the upper end of the paired bootstrap 95% CI of (candidate - baseline) "
+                 "is >= 0; without a baseline, the lower end of the candidate's AUC CI is > 0.5")
 
 
 class BaselineError(ValueError):
@@ -95,21 +100,27 @@ def run(*, run_dir: Path, data: Dataset, test_examples: list[ImageExample], base
                                       resamples=resamples, seed=seed)
         comparison["baseline"]["package"] = {"path": str(baseline), "name": baseline_metadata.get("name"),
                                              "version": baseline_metadata.get("version")}
-        difference = comparison["difference"]["auc"]
-        blessed = difference["ci95"][1] >= 0
-        reason = (f"candidate - baseline AUC {difference['value']:+.3f}, 95% CI [{difference['ci95'][0]:+.3f}, "
-                  f"{difference['ci95'][1]:+.3f}]: " + ("the upper end is >= 0, so the test examples do not show "
-                                                        "the candidate to be worse" if blessed else
-                                                        "the whole interval is below 0: the candidate is worse"))
+        blessed, reason = blessing(comparison["difference"], positive)
         comparison["disagreements"] = disagreements(test_examples, labels, candidate, baseline_probabilities,
                                                     positive, threshold, comparison, baseline_metadata)
     evaluation = {"blessed": bool(blessed), "reason": reason,
-                  "rule": "not worse: the upper end of the paired bootstrap 95% CI of (candidate - baseline) "
-                          "AUC is >= 0; without a baseline, the lower end of the candidate's AUC CI is > 0.5",
+                  "rule": BLESSING_RULE,
                   "test_sources": sorted({e.source for e in test_examples}), **comparison}
     (output_dir / "evaluation.json").write_text(json.dumps(evaluation, indent=2))
     plot(labels, candidate, baseline_probabilities, positive, evaluation, output_dir / "evaluation.png")
     return model, metrics, evaluation
+
+
+def blessing(difference: dict, positive: int | None) -> tuple[bool, str]:
+    """Whether the candidate is not worse than the baseline (see the module docstring), and why."""
+    metrics = ("auc", "sensitivity", "specificity") if positive is not None else ("auc", "accuracy")
+    described = [f"{m} {difference[m]['value']:+.3f} [{difference[m]['ci95'][0]:+.3f}, {difference[m]['ci95'][1]:+.3f}]"
+                 for m in metrics]
+    worse = [m for m in metrics if difference[m]["ci95"][1] < 0]
+    summary = "candidate - baseline, 95% CI: " + ", ".join(described)
+    if worse:
+        return False, f"{summary}: worse on {', '.join(worse)} (the whole interval is below 0)"
+    return True, f"{summary}: no interval lies wholly below 0, so the test examples do not show the candidate to be worse"
 
 
 def disagreements(examples, labels, candidate, baseline, positive, threshold, comparison, baseline_metadata) -> dict:
