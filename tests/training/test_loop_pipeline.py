@@ -126,6 +126,9 @@ def test_a_candidate_that_matches_the_baseline_is_pushed_as_a_valid_package(bett
     assert evaluation["test_sources"] == sorted(["medmnist:pneumoniamnist", f"dataset:{reviewed}"])
     assert evaluation["disagreements"]["count"] >= len(evaluation["disagreements"]["listed"]) > 0
     assert (better.work_dir / "evaluator" / "evaluation.png").stat().st_size > 10_000
+    predictions = np.load(better.work_dir / "evaluator" / "predictions.npz")
+    assert predictions["candidate"].shape == predictions["baseline"].shape == (412, 2)
+    assert len(set(predictions["ids"])) == 412 and set(predictions["labels"]) == {0, 1}
 
 
 def test_run_json_records_every_component_with_the_checksums_of_its_outputs(better):

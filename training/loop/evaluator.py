@@ -81,7 +81,8 @@ def run(*, run_dir: Path, data: Dataset, test_examples: list[ImageExample], base
     threshold = metrics["decision"]["threshold"]
     images = [e.pixels for e in test_examples]
     labels = np.asarray([e.label_index for e in test_examples])
-    candidate = read_by_shape(tf.function(lambda x: model(x, training=False)["probabilities"]), images)
+    candidate = read_by_shape(tf.function(lambda x: model(x, training=False)["probabilities"], reduce_retracing=True),
+                              images)
     if baseline is None:
         comparison = bootstrap.paired(labels, candidate, candidate, positive, candidate_threshold=threshold,
                                       baseline_threshold=threshold, resamples=resamples, seed=seed)
@@ -107,6 +108,9 @@ def run(*, run_dir: Path, data: Dataset, test_examples: list[ImageExample], base
                   "rule": BLESSING_RULE,
                   "test_sources": sorted({e.source for e in test_examples}), **comparison}
     (output_dir / "evaluation.json").write_text(json.dumps(evaluation, indent=2))
+    np.savez_compressed(output_dir / "predictions.npz", ids=np.asarray([e.example_id for e in test_examples]),
+                        sources=np.asarray([e.source for e in test_examples]), labels=labels, candidate=candidate,
+                        **({"baseline": baseline_probabilities} if baseline_probabilities is not None else {}))
     plot(labels, candidate, baseline_probabilities, positive, evaluation, output_dir / "evaluation.png")
     return model, metrics, evaluation
 
@@ -137,7 +141,7 @@ def disagreements(examples, labels, candidate, baseline, positive, threshold, co
 
 
 def plot(labels, candidate, baseline, positive, evaluation: dict, path: Path) -> None:
-    """ROC curves of both models (binary), and each metric's difference with its 95% interval."""
+    """ROC curves of both models with their operating points, and each metric's difference with its 95% interval."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -149,7 +153,10 @@ def plot(labels, candidate, baseline, positive, evaluation: dict, path: Path) ->
     for name, probabilities in (("candidate", candidate), ("baseline", baseline)):
         if probabilities is not None:
             fpr, tpr, _ = roc_curve(labels == k, probabilities[:, k])
-            roc.plot(fpr, tpr, label=f"{name} (AUC {evaluation[name]['auc']['value']:.3f})")
+            line, = roc.plot(fpr, tpr, label=f"{name} (AUC {evaluation[name]['auc']['value']:.3f})")
+            if "specificity" in evaluation[name]:  # where its threshold puts it
+                roc.plot(1 - evaluation[name]["specificity"]["value"], evaluation[name]["sensitivity"]["value"], "o",
+                         color=line.get_color(), label=f"{name} at its threshold")
     roc.plot([0, 1], [0, 1], ":", color="gray")
     roc.set(xlabel="1 - specificity", ylabel="sensitivity", title=f"test examples (n={evaluation['n']})")
     roc.legend(loc="lower right")
