@@ -211,6 +211,9 @@ def test_validation_stops_a_darkened_copy_even_among_healthy_images(first, root,
     """24 darkened scans among 100 MedMNIST images barely move the split's histogram; their own slice fails."""
     darkened = export_like_dataset(tmp_path / "darkened", kermany_train, darken=0.6)
     schema = first.work_dir / "schema_gen" / "schema.json"
+    stale = tmp_path / "work" / "example_gen" / "train" / "examples-00001-of-00002.tfrecord.gz"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"an earlier run's shard")  # must not be read as this run's
     with pytest.raises(ValidationFailed) as failure:
         run(["--source", "medmnist:pneumoniamnist", "--data-dir", str(medmnist_dir), "--max-per-split", "100",
              "--source", f"dataset:{darkened}", "--schema", str(schema), "--version", "0.0.9",
@@ -219,6 +222,7 @@ def test_validation_stops_a_darkened_copy_even_among_healthy_images(first, root,
     assert (f"ERROR: split train, source dataset:{darkened}, feature intensity: expected population stability "
             "index <= 0.2 against the schema's histogram") in report
     assert "found PSI" in report and "split test, source" not in report  # 12 test scans: too few to judge alone
+    assert not stale.exists()
     psi = json.loads((tmp_path / "work" / "example_validator" / "validation.json").read_text())["intensity_psi"]
     assert psi["train"]["split"] < 0.2 < psi["train"][f"dataset:{darkened}"]
     record = json.loads((tmp_path / "work" / "run.json").read_text())

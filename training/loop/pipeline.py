@@ -15,6 +15,7 @@ import dataclasses
 import json
 import os
 import shlex
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -30,6 +31,7 @@ from training.pipeline import MODEL_NAMES
 from training.train import TrainConfig
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+COMPONENT_DIRS = ("example_gen", "statistics_gen", "schema_gen", "example_validator", "trainer", "evaluator", "pusher")
 
 
 class LoopError(ValueError):
@@ -126,6 +128,11 @@ def run(argv: list[str]) -> LoopResult:
         raise LoopError(f"--baseline {baseline} is not a model package (no saved_model/ in it)")
     given_schema = schema_gen.load(args.schema) if args.schema else None
 
+    earlier = [work_dir / name for name in COMPONENT_DIRS if (work_dir / name).exists()]
+    if earlier:  # an earlier run's shards or models must not mix with this run's
+        progress("pipeline", f"replacing the artefacts of an earlier run in {work_dir}")
+        for folder in earlier:
+            shutil.rmtree(folder)
     record = RunRecord(work_dir, command, {"beam": options.get_all_options(drop_default=True)})
     try:
         result = _run_components(args, options, command, work_dir, baseline, given_schema, record)
