@@ -114,6 +114,7 @@ def test_a_candidate_that_matches_the_baseline_is_pushed_as_a_valid_package(bett
     assert (package.name, package.version) == ("chest-xray-pneumonia", "0.0.2")
     assert package.metadata["exam_type"] == "chest_xray" and package.label_names == ["normal", "pneumonia"]
     assert (better.package_dir / "tfjs" / "model.json").exists()
+    assert "drift_reference.json" in package.files  # what the drift watch compares its readings with
     assert package.metadata["command"].startswith("python -m training.loop --source medmnist:pneumoniamnist")
     sources = package.metadata["training"]["source"]["sources"]
     assert sources["medmnist:pneumoniamnist"]["md5"] == "28209eda62fecd6e6a2d98b1501bb15f"

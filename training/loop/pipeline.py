@@ -245,7 +245,8 @@ def _run_components(args, options, command, work_dir, baseline, given_schema, re
     started = time.time()
     package_dir, _ = pusher.run(model, summary=summary, metrics=metrics, run_dir=run_dir,
                                 staging_dir=work_dir / "pusher", export_dir=Path(args.export_dir), name=model_name,
-                                version=args.version, test_split=data.splits["test"], rebuild_command=command,
+                                version=args.version, test_split=data.splits["test"], val_split=data.splits["val"],
+                                rebuild_command=command,
                                 shared_data=Path(args.shared_data) if args.gate else None)
     progress("Pusher", f"pushed {model_name} {args.version} -> {package_dir}")
     record.component("Pusher", status="done", seconds=time.time() - started,

@@ -27,13 +27,16 @@ def destination(export_dir: Path, name: str, version: str) -> Path:
 
 
 def run(model, *, summary: dict, metrics: dict, run_dir: Path, staging_dir: Path, export_dir: Path, name: str,
-        version: str, test_split, rebuild_command: str, shared_data: Path | None) -> tuple[Path, dict]:
-    """Exports the package and returns (its directory in export_dir, its metadata)."""
+        version: str, test_split, val_split, rebuild_command: str, shared_data: Path | None) -> tuple[Path, dict]:
+    """Exports the package and returns (its directory in export_dir, its metadata).
+
+    The validation split (the images the threshold was chosen on) becomes the package's drift reference.
+    """
     package_dir = destination(export_dir, name, version)
     staged = staging_dir / name / version
     metadata = export_package(model, summary=summary, metrics=metrics, run_dir=run_dir, package_dir=staged,
                               name=name, version=version, test_split=test_split, rebuild_command=rebuild_command,
-                              shared_data=shared_data)
+                              shared_data=shared_data, val_split=val_split)
     package_dir.parent.mkdir(parents=True, exist_ok=True)
     incoming = package_dir.parent / f".{version}.incoming"
     shutil.rmtree(incoming, ignore_errors=True)
