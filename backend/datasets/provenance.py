@@ -6,11 +6,9 @@ re-runs give the same bytes), while nobody without the salt can tie a hash back 
 hashes from two installations cannot be matched with each other.
 """
 
-import hashlib
-import hmac
-
 from django.conf import settings
-from django.utils.crypto import salted_hmac
+
+from config.keyed_hashes import key_from_secret_key, row_hash
 
 # Its own purpose string: the derived salt is of no use for anything else made from SECRET_KEY.
 SALT_PURPOSE = "datasets.provenance.salt"
@@ -20,9 +18,9 @@ def dataset_salt() -> bytes:
     """DATASET_SALT(_FILE) when set, else a salt derived from SECRET_KEY for this purpose only."""
     if settings.DATASET_SALT:
         return settings.DATASET_SALT.encode()
-    return salted_hmac(SALT_PURPOSE, "dataset provenance", secret=settings.SECRET_KEY, algorithm="sha256").digest()
+    return key_from_secret_key(SALT_PURPOSE)
 
 
 def provenance_hash(kind: str, pk: int, *, salt: bytes) -> str:
     """The hex HMAC-SHA256 of one row ("case", "report", "image") under `salt`."""
-    return hmac.new(salt, f"{kind}:{pk}".encode(), hashlib.sha256).hexdigest()
+    return row_hash(salt, kind, pk)

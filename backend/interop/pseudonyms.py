@@ -1,19 +1,17 @@
 """Stable pseudonyms for ids in the metadata export: the same row gets the same pseudonym every
 time, and nobody without the installation's secret can turn one back into an id.
 
-HMAC-SHA256 over "<kind>:<id>" under a key of this installation. By default the key is derived
-from SECRET_KEY with a purpose string of its own (so it is not the key of anything else);
+HMAC-SHA256 over "<kind>:<id>" under a key of this installation (config/keyed_hashes.py). By
+default the key is derived from SECRET_KEY with a purpose string of its own;
 `export_metadata --salt-file` takes a separate secret instead, which keeps the pseudonyms when
 SECRET_KEY is rotated.
 """
 
-import hashlib
-import hmac
 from pathlib import Path
 
-from django.conf import settings
+from config.keyed_hashes import key_from_secret_key, row_hash
 
-PURPOSE = b"interop.metadata.pseudonym"
+PURPOSE = "interop.metadata.pseudonym"
 MIN_SALT_BYTES = 16
 
 
@@ -22,7 +20,7 @@ class SaltError(ValueError):
 
 
 def salt_from_secret_key() -> bytes:
-    return hmac.new(settings.SECRET_KEY.encode(), PURPOSE, hashlib.sha256).digest()
+    return key_from_secret_key(PURPOSE)
 
 
 def salt_from_file(path: Path) -> bytes:
@@ -50,5 +48,4 @@ class Pseudonyms:
     def __call__(self, kind: str, pk: int | None) -> str | None:
         if pk is None:
             return None
-        digest = hmac.new(self._salt, f"{kind}:{pk}".encode(), hashlib.sha256).hexdigest()
-        return digest[: self.LENGTH]
+        return row_hash(self._salt, kind, pk)[: self.LENGTH]
