@@ -9,6 +9,7 @@ import { startSession, wireSignOut } from './session.js';
 import './admin_care.js'; // the care relationships section wires itself
 import { loadShadow } from './admin_shadow.js';
 import { loadDrift } from './admin_drift.js';
+import { loadDatasets } from './admin_datasets.js';
 
 const AUDIT_PAGE_SIZE = 25;
 const MAX_USER_PAGES = 10; // the people menus list up to 1,000 accounts
@@ -176,7 +177,7 @@ async function start() {
   $('workspace').hidden = false;
   setStatus('Loading the models, the agreement figures and the audit log…');
   state.auditQuery = auditQuery($('audit-filters'));
-  await Promise.all([loadModels(), loadAgreement(), loadShadow(), loadDrift(), loadPeople().then(() => loadAudit(state.auditQuery))]);
+  await Promise.all([loadModels(), loadAgreement(), loadShadow(), loadDrift(), loadDatasets(), loadPeople().then(() => loadAudit(state.auditQuery))]);
   setStatus(`Loaded at ${new Date().toLocaleTimeString()}.`);
 }
 
