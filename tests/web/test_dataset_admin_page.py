@@ -6,11 +6,13 @@ server on PostgreSQL, with the shipped model packages and real Kermany chest X-r
 Two patients without research consent have signed chest X-ray reports: exporting says, beside the
 button, that there is nothing to export and why. Six consenting patients' reports follow; the export
 shows the counts the database holds, writes the manifest under DATASETS_DIR and is audited; the same
-export again says the version is already there; an exam type nobody has reports of says so. The
-section's screenshot goes to test-artifacts/admin-datasets.png (docs/screenshots/admin-datasets.png).
+export again says the version is already there; reports signed until yesterday and an exam type
+nobody has reports of say there is nothing to export. The section's screenshot goes to
+test-artifacts/admin-datasets.png (docs/screenshots/admin-datasets.png).
 """
 from __future__ import annotations
 
+import datetime
 import json
 from collections import Counter
 
@@ -25,6 +27,7 @@ def test_an_admin_exports_a_research_dataset_and_sees_what_it_holds(portal_setti
     from accounts.models import Role
     from audit.models import AuditEvent
     from clinic_factories import PASSWORD, make_user
+    from django.utils import timezone
     from reviewed_cases import seed_reviewed_cases
 
     portal_settings.DATASETS_DIR = tmp_path / "datasets"
@@ -114,10 +117,18 @@ def test_an_admin_exports_a_research_dataset_and_sees_what_it_holds(portal_setti
     again = AuditEvent.objects.filter(action="dataset.export").order_by("-id").first()
     assert again.detail["created"] is False
 
+    # Reports signed until yesterday: none yet (the date goes with the request).
+    yesterday = timezone.now().date() - datetime.timedelta(days=1)
+    page.fill("#datasets-signed-until", yesterday.isoformat())
+    export.click()
+    page.wait_for_selector("#datasets-export-status.failed")
+    assert page.text_content("#datasets-export-status") == "Nothing to export: there is no signed chest x-ray report."
+    page.fill("#datasets-signed-until", "")
+
     # An exam type nobody has a signed report of.
     page.select_option("#datasets-exam-type", "breast_ultrasound")
     export.click()
-    page.wait_for_selector("#datasets-export-status.failed")
+    page.wait_for_selector("#datasets-export-status.failed:has-text('breast ultrasound')")
     assert page.text_content("#datasets-export-status") == "Nothing to export: there is no signed breast ultrasound report."
     assert not page.is_visible("#datasets-result")
     assert AuditEvent.objects.filter(action="dataset.export").count() == 2
